@@ -1,0 +1,219 @@
+"""Answering one provisioning request: offer it to each active module in chain order.
+
+Flow: normalise the path (reject and log hostile ones) -> for each module, for each of its
+providers (file-name order): run the provider in the module's sandbox with the request's
+globals; `passNext` or a failure moves on, any other outcome ends the chain.  Script
+failures are logged with module, script and reason, counted toward quarantine, and treated
+as `passNext`.  Every request leaves a Trace.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import trio
+
+from provhost.chain.answer import Answer, FileRefused, content_type_for, resolve_sandbox_file
+from provhost.chain.markers import MarkerError, MarkerTable
+from provhost.chain.normalize import PathRejected, normalize_path
+from provhost.chain.trace import ModuleStep, Trace, TraceLog
+from provhost.chain.variables import phone_vars, request_vars
+from provhost.engine import ActiveModule, Engine
+from provhost.mac import MacError, normalize_mac
+from provhost.runtime.interface import (
+    Action,
+    BrokerError,
+    PoolClosed,
+    PoolOverloaded,
+    ScriptCall,
+    ScriptKind,
+)
+from provhost.templates import compile_expression_string
+
+log = logging.getLogger("provhost.chain")
+
+
+@dataclass(frozen=True)
+class ProvisioningRequest:
+    proto: str  # tftp | http | https | ftp
+    path: str  # as received (HTTP: already percent-decoded)
+    client_ip: str
+    method: str = "GET"
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
+
+
+class _RequestBroker:
+    """Capabilities of a provider script, bound to one request and one module."""
+
+    def __init__(self, prov: Provisioner, am: ActiveModule, req: ProvisioningRequest,
+                 trace: Trace) -> None:
+        self.prov, self.am, self.req, self.trace = prov, am, req, trace
+        self.phone_config: dict[str, Any] | None = None
+
+    async def call(self, function: str, args: list[Any]) -> Any:
+        if function == "associatePhone" and len(args) == 2:
+            return self._associate(str(args[0]), str(args[1]))
+        if function == "setMarker" and len(args) == 2:
+            try:
+                self.prov.markers.set(self.req.client_ip, str(args[0]), args[1])
+            except MarkerError as e:
+                raise BrokerError(f"setMarker: {e}") from None
+            self.trace.markers_set[str(args[0])] = str(args[1])
+            return None
+        raise BrokerError(f"{function}() is not available to a provider script")
+
+    def _associate(self, mac_text: str, ident: str) -> dict[str, Any]:
+        try:
+            mac = normalize_mac(mac_text)
+        except MacError as e:
+            raise BrokerError(f"associatePhone: {e}") from None
+        types = {t.ident: t for t in self.am.entry.module.phone_types}
+        ptype = types.get(ident)
+        if ptype is None:
+            raise BrokerError(
+                f"associatePhone: unknown phone type {ident!r}; module {self.am.id} "
+                f"defines: {', '.join(sorted(types)) or 'none'}"
+            )
+        store = self.prov.engine.service.store
+        phone = store.get_phone(mac)
+        if phone is None:
+            auto = self.prov.engine.service.setting_get("AUTO_EXTENSION") == "1"
+            phone = store.create_phone(mac, ident, self.am.id, self.req.client_ip, auto_line=auto)
+        else:
+            store.touch_phone(mac, self.req.client_ip, ident, self.am.id)
+        users = {u.id: u for u in store.list_users()}
+        v = phone_vars(phone, ptype, store.list_lines(mac), users, {})
+        self.phone_config = dict(v)
+        self.trace.phone, self.trace.phone_type = mac, ident
+        v["TYPE_OPTIONS"] = self._compiled_options(ident)
+        return v
+
+    def _compiled_options(self, ident: str) -> dict[str, str]:
+        cache = self.am.compiled_options
+        if ident not in cache:
+            ptype = next(t for t in self.am.entry.module.phone_types if t.ident == ident)
+            cache[ident] = {k: compile_expression_string(v, "phone_types", ptype.line)
+                            for k, v in ptype.custom_options().items()}
+        return cache[ident]
+
+
+def config_fingerprint(module_id: str, version: str, config: dict[str, Any]) -> str:
+    blob = json.dumps([module_id, version, config], sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+class Provisioner:
+    def __init__(self, engine: Engine, *, marker_lifetime: float = 60.0,
+                 script_timeout: float = 5.0) -> None:
+        self.engine = engine
+        self.markers = MarkerTable(marker_lifetime)
+        self.traces = TraceLog()
+        self.script_timeout = script_timeout
+
+    async def provision(self, req: ProvisioningRequest) -> tuple[Answer, Trace]:
+        trace = Trace(client=req.client_ip, proto=req.proto, path=req.path, method=req.method,
+                      user_agent=req.headers.get("user-agent", ""))
+        self.traces.add(trace)
+        try:
+            path = normalize_path(req.path)
+        except PathRejected as e:
+            log.warning("rejected %s request from %s: %s", req.proto, req.client_ip, e)
+            trace.status, trace.note = "rejected", str(e)
+            return Answer("rejected", reason=str(e)), trace
+        trace.path = path
+        markers = self.markers.get(req.client_ip)
+        trace.markers_read = dict(markers)
+        settings = self.engine.service.settings()
+        for am in self.engine.chain():
+            answer = await self._ask_module(am, req, path, markers, settings, trace)
+            if answer is not None:
+                trace.status, trace.answered_by = answer.status, am.id
+                trace.bytes_sent = answer.size
+                return answer, trace
+        trace.status = "notfound"
+        return Answer("notfound"), trace
+
+    async def _ask_module(self, am: ActiveModule, req: ProvisioningRequest, path: str,
+                          markers: dict[str, str], settings: dict[str, str],
+                          trace: Trace) -> Answer | None:
+        module = am.entry.module
+        variables = request_vars(
+            path=path, proto=req.proto, client_ip=req.client_ip, method=req.method,
+            headers=req.headers, module_id=am.id, settings=settings, markers=markers,
+            phone_types=module.phone_types, firmware_types=module.firmware_types,
+            content_ids={}, dialplans={},
+        )
+        for script in module.providers:
+            broker = _RequestBroker(self, am, req, trace)
+            call = ScriptCall(ScriptKind.PROVIDER, script, variables, self.script_timeout)
+            started = time.perf_counter()
+            try:
+                outcome = await am.pool.run(call, broker)
+            except PoolOverloaded:
+                trace.steps.append(ModuleStep(am.id, script, "busy", 0.0, "module overloaded"))
+                return Answer("busy", module=am.id, reason=f"module {am.id} is overloaded")
+            except PoolClosed:
+                continue
+            elapsed = (time.perf_counter() - started) * 1000
+            step = ModuleStep(am.id, script, outcome.action.value, elapsed,
+                              "; ".join(outcome.log[-3:]))
+            trace.steps.append(step)
+            if outcome.action is Action.ERROR:
+                reason = outcome.error or "unknown failure"
+                step.detail = reason
+                log.error("module %s, script %s: %s (treated as passNext)", am.id, script, reason)
+                await self.engine.record_failure(am, f"{script}: {reason}")
+                return None
+            self.engine.record_success(am)
+            answer = self._answer(am, outcome, path, step)
+            if answer is None:
+                continue
+            if answer.status == "served" and broker.phone_config is not None:
+                self._record_config(am, broker.phone_config)
+            return answer
+        return None
+
+    def _answer(self, am: ActiveModule, outcome: Any, path: str, step: ModuleStep) -> Answer | None:
+        ctype = outcome.content_type or content_type_for(path)
+        match outcome.action:
+            case Action.PASS:
+                return None
+            case Action.TEMPLATE:
+                return Answer("served", body=outcome.body, content_type=ctype, module=am.id)
+            case Action.FILE:
+                try:
+                    f = resolve_sandbox_file(am.image, outcome.file or "")
+                except FileRefused as e:
+                    step.decision, step.detail = "error", str(e)
+                    log.error("module %s: %s", am.id, e)
+                    return None
+                return Answer("served", file=f, content_type=ctype, module=am.id)
+            case Action.NOT_FOUND:
+                return Answer("notfound", module=am.id)
+            case Action.OK:
+                return Answer("ok", body=b"", module=am.id)
+        step.decision = "error"
+        step.detail = f"a provider may not end with {outcome.action.value}"
+        return None
+
+    def _record_config(self, am: ActiveModule, config: dict[str, Any]) -> None:
+        mac = config["MAC"]
+        fp = config_fingerprint(am.id, am.entry.state.version, config)
+        self.engine.service.store.record_config(mac, config, fp)
+
+
+async def provision_with_deadline(prov: Provisioner, req: ProvisioningRequest,
+                                  seconds: float) -> tuple[Answer, Trace]:
+    """Bound a whole chain walk (several modules) by one deadline."""
+    with trio.move_on_after(seconds) as scope:
+        return await prov.provision(req)
+    assert scope.cancelled_caught
+    trace = Trace(client=req.client_ip, proto=req.proto, path=req.path, status="error",
+                  note=f"chain did not answer within {seconds} s")
+    prov.traces.add(trace)
+    return Answer("error", reason=trace.note), trace

@@ -1,0 +1,107 @@
+"""The globals a module script starts with.  Pure functions of the request and host state,
+so what a module sees is testable without running anything (docs/module-api.md lists them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from provhost.moduleformat.model import FirmwareType, PhoneType
+from provhost.settings import SETTINGS
+from provhost.store.base import Line, PhoneRecord, User
+
+
+def phone_types_var(types: list[PhoneType]) -> dict[str, dict[str, Any]]:
+    """$PHONE_TYPES: identifier -> MAX_LINES, NAME and every option (raw, unexpanded)."""
+    return {t.ident: {"MAX_LINES": t.max_lines, "NAME": t.name, **t.options} for t in types}
+
+
+def firmware_types_var(
+    types: list[FirmwareType], content_ids: dict[str, str]
+) -> dict[str, dict[str, Any]]:
+    """$FIRMWARE_TYPES: slot -> NAME, TYPE, options, and FW_CONTENT_ID when the slot is filled."""
+    out: dict[str, dict[str, Any]] = {}
+    for t in types:
+        entry: dict[str, Any] = {"NAME": t.name, "TYPE": t.kind, **t.options}
+        if t.ident in content_ids:
+            entry["FW_CONTENT_ID"] = content_ids[t.ident]
+        out[t.ident] = entry
+    return out
+
+
+def settings_vars(settings: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in settings.items():
+        s = SETTINGS.get(name)
+        if s is None or not s.module_visible:
+            continue
+        if name in ("TIMEZONE_OFFSET",):
+            out[name] = int(value)
+        elif name == "DISPLAY_LOGO":
+            out[name] = value == "1"
+        else:
+            out[name] = value
+    return out
+
+
+def request_vars(
+    *, path: str, proto: str, client_ip: str, method: str, headers: dict[str, str],
+    module_id: str, settings: dict[str, str], markers: dict[str, str],
+    phone_types: list[PhoneType], firmware_types: list[FirmwareType],
+    content_ids: dict[str, str], dialplans: dict[str, str],
+) -> dict[str, Any]:
+    """Markers come first so that nothing provhost sets can be shadowed by one."""
+    v: dict[str, Any] = dict(markers)
+    v.update(settings_vars(settings))
+    v.update({
+        "PATH": path,
+        "PROTO": proto,
+        "MODULE_ID": module_id,
+        "CLIENT_IP": client_ip,
+        "REQUEST_METHOD": method,
+        "USER_AGENT": headers.get("user-agent", ""),
+        "REQUEST_HEADERS": headers,
+        "PHONE_TYPES": phone_types_var(phone_types),
+        "FIRMWARE_TYPES": firmware_types_var(firmware_types, content_ids),
+    })
+    for name, text in dialplans.items():
+        v[f"DIALPLAN_{name}"] = text
+    return v
+
+
+def lines_var(lines: list[Line], users: dict[int, User]) -> list[dict[str, Any]]:
+    out = []
+    for x in lines:
+        user = users.get(x.user_id) if x.user_id is not None else None
+        out.append({
+            "TELNUM": x.telnum,
+            "USER_FULLNAME": user.fullname if user else x.label or x.telnum,
+            "USER_NAME": user.username if user else "",
+            "SIP_USERNAME": x.sip_username,
+            "SIP_PASSWORD": x.sip_password,
+            "LABEL": x.label or (user.fullname if user else x.telnum),
+            **x.extra,
+        })
+    return out
+
+
+def phone_vars(
+    phone: PhoneRecord, phone_type: PhoneType, lines: list[Line], users: dict[int, User],
+    dialplans: dict[str, str],
+) -> dict[str, Any]:
+    """What associatePhone() makes visible: the phone's own configuration.
+
+    These values (without the type options) are also what is recorded as the phone's
+    last configuration once it has read a file, for $LAST_CONFIG."""
+    v: dict[str, Any] = {
+        "MAC": phone.mac,
+        "IDENT": phone_type.ident,
+        "PHONE_TYPE_NAME": phone_type.name,
+        "MAX_LINES": phone_type.max_lines,
+        "LINES": lines_var(lines[: phone_type.max_lines], users),
+        "ADMIN_PASSWORD": phone.admin_password,
+    }
+    dp_type = phone_type.options.get("DIALPLAN_TYPE")
+    if dp_type and dp_type in dialplans:
+        v["DIALPLAN"] = dialplans[dp_type]
+    return v

@@ -1,0 +1,285 @@
+"""`provhost`: the command line.  A thin shell over the service layer.
+
+Output is for people by default and JSON with --json.  A refused operation prints one line
+`provhost: error: ...` on stderr and exits 1; a usage mistake exits 2 (argparse).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from provhost.paths import Paths
+from provhost.service import Service, ServiceError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    if not rows:
+        return "(none)"
+    cells = [[("" if r.get(c) is None else str(r.get(c))) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _kv(d: dict[str, Any]) -> str:
+    width = max((len(k) for k in d), default=0)
+    return "\n".join(f"{k.ljust(width)}  {v}" for k, v in d.items())
+
+
+Handler = Callable[[Service, argparse.Namespace], Any]
+
+
+def _module_rows(svc: Service, a: argparse.Namespace) -> Any:
+    rows = svc.module_list()
+    if a.json:
+        return rows
+    for r in rows:
+        r["state"] = ("QUARANTINED: " + r["quarantined"] if r["quarantined"]
+                      else "enabled" if r["enabled"] else "disabled")
+        r["signature"] = r["signed_by"] or "UNSIGNED"
+    return _table(rows, ["sequence", "id", "version", "kind", "state", "signature", "name"])
+
+
+def _module_check(svc: Service, a: argparse.Namespace) -> Any:
+    problems = svc.module_check(Path(a.source))
+    if a.json:
+        out: Any = problems
+    else:
+        out = "\n".join(p["text"] for p in problems) or f"{a.source}: no problems found"
+    if any(p["severity"] == "error" for p in problems):
+        raise _Failed(out)
+    return out
+
+
+class _Failed(Exception):
+    """Print the payload, then exit 1 (e.g. `module check` found errors)."""
+
+
+def _phone_list(svc: Service, a: argparse.Namespace) -> Any:
+    rows = svc.phone_list()
+    if a.json:
+        return rows
+    for r in rows:
+        r["lines"] = ",".join(x["telnum"] for x in r["lines"])
+    return _table(rows, ["mac_pretty", "phone_type", "module", "last_ip", "lines"])
+
+
+def _phone_show(svc: Service, a: argparse.Namespace) -> Any:
+    p = svc.phone_show(a.mac)
+    if a.json:
+        return p
+    lines = p.pop("lines")
+    return _kv(p) + "\n\n" + _table(lines, ["position", "telnum", "sip_username", "label"])
+
+
+def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Handler]]:
+    parser = argparse.ArgumentParser(prog="provhost", description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", help="state directory (default: $PROVHOST_DATA or ./data)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    groups = parser.add_subparsers(dest="group", required=True)
+    handlers: dict[tuple[str, ...], Handler] = {}
+
+    def command(group: argparse._SubParsersAction, path: tuple[str, ...], help: str,
+                handler: Handler) -> argparse.ArgumentParser:
+        p = group.add_parser(path[-1], help=help)
+        handlers[path] = handler
+        return p
+
+    # serve ---------------------------------------------------------------------------
+    serve = groups.add_parser("serve", help="run the provisioning servers")
+    serve.add_argument("--listen", default=None, help="address phones reach (default 0.0.0.0)")
+    serve.add_argument("--http-port", type=int, default=None)
+    serve.add_argument("--tftp-port", type=int, default=None)
+    serve.add_argument("--api-port", type=int, default=None)
+    handlers[("serve",)] = _serve
+
+    # module ----------------------------------------------------------------------------
+    mg = groups.add_parser("module", help="provisioning modules").add_subparsers(
+        dest="cmd", required=True)
+    command(mg, ("module", "list"), "list modules in chain order", _module_rows)
+    p = command(mg, ("module", "install"), "install or upgrade an add-on module",
+                lambda s, a: s.module_install(Path(a.source), allow_unsigned=a.allow_unsigned,
+                                              force=a.force))
+    p.add_argument("source", help="module zip or directory")
+    p.add_argument("--allow-unsigned", action="store_true",
+                   help="accept a module without a trusted signature (testing your own module)")
+    p.add_argument("--force", action="store_true", help="install an older or equal version")
+    for name, fn, desc in (("remove", "module_remove", "remove an add-on module"),
+                           ("enable", "module_enable", "enable (and lift a quarantine)"),
+                           ("disable", "module_disable", "disable a module")):
+        p = command(mg, ("module", name), desc,
+                    lambda s, a, fn=fn: getattr(s, fn)(a.module_id))
+        p.add_argument("module_id")
+    p = command(mg, ("module", "sequence"), "set (or --reset) a module's sequence",
+                lambda s, a: s.module_sequence(a.module_id, None if a.reset else a.sequence))
+    p.add_argument("module_id")
+    p.add_argument("sequence", nargs="?")
+    p.add_argument("--reset", action="store_true", help="back to the module's own sequence")
+    p = command(mg, ("module", "check"), "lint a module directory or zip", _module_check)
+    p.add_argument("source")
+    p = command(mg, ("module", "verify"), "check a module's signature against trusted keys",
+                lambda s, a: s.module_verify(Path(a.source)))
+    p.add_argument("source")
+    p = command(mg, ("module", "sign"), "sign a module directory or zip into a signed zip",
+                lambda s, a: s.module_sign(Path(a.source), Path(a.key), Path(a.output), a.signer))
+    p.add_argument("source")
+    p.add_argument("--key", required=True, help="Ed25519 private key (PEM) from `module keygen`")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--signer", default="module author", help="name recorded in the signature")
+    p = command(mg, ("module", "keygen"), "generate a signing key pair",
+                lambda s, a: s.key_generate(Path(a.output)))
+    p.add_argument("-o", "--output", required=True, help="where to write the private key")
+    p = command(mg, ("module", "trust"), "trust a public signing key",
+                lambda s, a: s.key_trust(a.name, a.public_key))
+    p.add_argument("name")
+    p.add_argument("public_key", help="base64 public key as printed by `module keygen`")
+    command(mg, ("module", "keys"), "list trusted keys",
+            lambda s, a: s.key_list() if a.json else _table(s.key_list(), ["name", "key_id"]))
+    p = command(mg, ("module", "untrust"), "stop trusting a key",
+                lambda s, a: s.key_remove(a.name))
+    p.add_argument("name")
+
+    # phone -----------------------------------------------------------------------------
+    pg = groups.add_parser("phone", help="provisioned phones").add_subparsers(
+        dest="cmd", required=True)
+    command(pg, ("phone", "list"), "list phones", _phone_list)
+    p = command(pg, ("phone", "show"), "show one phone", _phone_show)
+    p.add_argument("mac")
+    p = command(pg, ("phone", "add"), "add a phone before it boots",
+                lambda s, a: s.phone_add(a.mac, a.phone_type, a.module))
+    p.add_argument("mac")
+    p.add_argument("phone_type")
+    p.add_argument("--module", help="module id (default: the first enabled module with the type)")
+    p = command(pg, ("phone", "remove"), "forget a phone", lambda s, a: s.phone_remove(a.mac))
+    p.add_argument("mac")
+
+    # user ------------------------------------------------------------------------------
+    ug = groups.add_parser("user", help="PBX users").add_subparsers(dest="cmd", required=True)
+    p = command(ug, ("user", "add"), "add a user", lambda s, a: s.user_add(a.username, a.fullname))
+    p.add_argument("username")
+    p.add_argument("fullname")
+    command(ug, ("user", "list"), "list users", lambda s, a: s.user_list() if a.json else
+            _table(s.user_list(), ["id", "username", "fullname"]))
+    p = command(ug, ("user", "rename"), "change a user's full name",
+                lambda s, a: s.user_rename(a.username, a.fullname))
+    p.add_argument("username")
+    p.add_argument("fullname")
+    p = command(ug, ("user", "remove"), "remove a user", lambda s, a: s.user_remove(a.username))
+    p.add_argument("username")
+
+    # line ------------------------------------------------------------------------------
+    lg = groups.add_parser("line", help="extensions (SIP accounts)").add_subparsers(
+        dest="cmd", required=True)
+    p = command(lg, ("line", "add"), "add an extension, optionally on a phone",
+                lambda s, a: s.line_add(a.telnum, user=a.user, phone=a.phone,
+                                        sip_username=a.sip_username, sip_password=a.sip_password,
+                                        label=a.label))
+    p.add_argument("telnum")
+    p.add_argument("--user")
+    p.add_argument("--phone", help="MAC of the phone to put the line on")
+    p.add_argument("--sip-username")
+    p.add_argument("--sip-password", help="default: generated")
+    p.add_argument("--label", default="")
+    p = command(lg, ("line", "list"), "list extensions",
+                lambda s, a: s.line_list(a.phone) if a.json else _table(
+                    s.line_list(a.phone), ["telnum", "sip_username", "phone", "position", "label"]))
+    p.add_argument("--phone")
+    p = command(lg, ("line", "assign"), "put an extension on a phone (or --none)",
+                lambda s, a: s.line_assign(a.telnum, None if a.none else a.phone))
+    p.add_argument("telnum")
+    p.add_argument("phone", nargs="?")
+    p.add_argument("--none", action="store_true", help="take the line off its phone")
+    p = command(lg, ("line", "remove"), "remove an extension", lambda s, a: s.line_remove(a.telnum))
+    p.add_argument("telnum")
+
+    # prefix ----------------------------------------------------------------------------
+    xg = groups.add_parser("prefix", help="outbound-route prefixes (for dialplans)"
+                           ).add_subparsers(dest="cmd", required=True)
+    p = command(xg, ("prefix", "add"), "add an outbound prefix", lambda s, a: s.prefix_add(a.prefix))
+    p.add_argument("prefix")
+    command(xg, ("prefix", "list"), "list outbound prefixes", lambda s, a: s.prefix_list())
+    p = command(xg, ("prefix", "remove"), "remove an outbound prefix",
+                lambda s, a: s.prefix_remove(a.prefix))
+    p.add_argument("prefix")
+
+    # settings --------------------------------------------------------------------------
+    sg = groups.add_parser("settings", help="global settings").add_subparsers(
+        dest="cmd", required=True)
+    p = command(sg, ("settings", "get"), "show settings (all, or one)",
+                lambda s, a: s.setting_get(a.name) if a.name else
+                (s.settings() if a.json else _kv(s.settings())))
+    p.add_argument("name", nargs="?")
+    p = command(sg, ("settings", "set"), "change a setting",
+                lambda s, a: s.setting_set(a.name, a.value))
+    p.add_argument("name")
+    p.add_argument("value")
+    return parser, handlers
+
+
+def _serve(svc: Service, a: argparse.Namespace) -> Any:
+    from provhost.server.main import run_server  # imported late: trio servers are heavy
+
+    run_server(svc, listen=a.listen, http_port=a.http_port, tftp_port=a.tftp_port,
+               api_port=a.api_port)
+    return None
+
+
+def _render(result: Any, as_json: bool) -> str | None:
+    if result is None:
+        return "ok" if not as_json else json.dumps({"ok": True})
+    if as_json:
+        return json.dumps(result, indent=2, sort_keys=True, default=str)
+    if isinstance(result, str):
+        return result
+    if isinstance(result, dict):
+        return _kv(result)
+    if isinstance(result, list):
+        return "\n".join(str(x) for x in result) or "(none)"
+    return str(result)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser, handlers = _build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    key = (args.group,) + ((args.cmd,) if getattr(args, "cmd", None) else ())
+    handler = handlers[key]
+    try:
+        svc = Service(Paths.from_env(args.data_dir))
+    except Exception as e:  # a broken data directory: say so in one line
+        print(f"provhost: error: cannot open the data directory: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        out = _render(handler(svc, args), args.json)
+    except ServiceError as e:
+        print(f"provhost: error: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    except _Failed as e:
+        payload = e.args[0]
+        print(json.dumps(payload, indent=2) if args.json else payload)
+        return EXIT_ERROR
+    except (OSError, FileNotFoundError) as e:
+        print(f"provhost: error: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    finally:
+        svc.close()
+    if out is not None:
+        print(out)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

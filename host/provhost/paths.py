@@ -1,0 +1,50 @@
+"""Where provhost keeps things on disk.  One place, so tests can point everything at a tmpdir."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+# The source tree this package runs from (the install is editable: `pip install -e .`).
+SOURCE_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Paths:
+    data_dir: Path
+    bundled_dir: Path = SOURCE_ROOT / "modules"
+    shim_dir: Path = SOURCE_ROOT / "sdk-php-shim"
+
+    @classmethod
+    def from_env(cls, data_dir: str | Path | None = None) -> Paths:
+        data = Path(data_dir or os.environ.get("PROVHOST_DATA", "./data")).resolve()
+        bundled = Path(os.environ.get("PROVHOST_BUNDLED_DIR", SOURCE_ROOT / "modules"))
+        return cls(data_dir=data, bundled_dir=bundled.resolve())
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "provhost.sqlite"
+
+    @property
+    def addons_dir(self) -> Path:
+        """Extracted add-on modules, one directory per installed version."""
+        return self.data_dir / "modules"
+
+    @property
+    def compiled_dir(self) -> Path:
+        """Host-compiled templates, one directory per module version."""
+        return self.data_dir / "compiled"
+
+    @property
+    def firmware_dir(self) -> Path:
+        return self.data_dir / "firmware"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    def ensure(self) -> None:
+        for d in (self.data_dir, self.addons_dir, self.compiled_dir, self.firmware_dir,
+                  self.uploads_dir):
+            d.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,73 @@
+"""Turn a loaded module into what a runtime needs: a `ModuleImage` with compiled templates.
+
+Templates are compiled once per module version (the compiled directory's name carries a
+hash of every template, so an edited template during development gets a fresh directory
+and stale PHP is never served).  A template that does not compile is logged and left out:
+the module's other templates keep working, and sendTemplate() of the broken one fails with
+the compiler's message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+from pathlib import Path
+
+from provhost.moduleformat.model import FormatError
+from provhost.paths import Paths
+from provhost.registry import ModuleEntry
+from provhost.runtime.interface import ModuleImage
+from provhost.templates import compile_template
+
+log = logging.getLogger("provhost.prepare")
+
+
+def _templates(root: Path) -> list[Path]:
+    tdir = root / "templates"
+    return sorted(tdir.glob("*.tpl")) if tdir.is_dir() else []
+
+
+def template_errors(entry: ModuleEntry) -> dict[str, str]:
+    """Compile every template without writing anything; name -> error message."""
+    errors = {}
+    for tpl in _templates(entry.module.root):
+        try:
+            compile_template(tpl.read_text(encoding="utf-8", errors="replace"), tpl.stem)
+        except FormatError as e:
+            errors[tpl.stem] = str(e)
+    return errors
+
+
+def prepare_module(entry: ModuleEntry, paths: Paths) -> ModuleImage:
+    root = entry.module.root
+    digest = hashlib.sha256()
+    sources = []
+    for tpl in _templates(root):
+        data = tpl.read_bytes()
+        digest.update(tpl.name.encode() + b"\0" + data + b"\0")
+        sources.append((tpl.stem, data))
+    name = f"{entry.id}-{entry.state.version}-{digest.hexdigest()[:12]}"
+    compiled = paths.compiled_dir / name
+    if not compiled.is_dir():
+        staging = paths.compiled_dir / f".{name}.{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        (staging / "templates").mkdir(parents=True)
+        for stem, data in sources:
+            try:
+                php = compile_template(data.decode("utf-8", errors="replace"), stem)
+            except FormatError as e:
+                log.error("module %s: template %s does not compile: %s", entry.id, stem, e)
+                continue
+            (staging / "templates" / f"{stem}.php").write_text(php, encoding="utf-8")
+        try:
+            staging.rename(compiled)
+        except OSError:  # another process won the race: its result is identical
+            shutil.rmtree(staging, ignore_errors=True)
+    firmware = paths.firmware_dir / entry.id
+    firmware.mkdir(parents=True, exist_ok=True)
+    return ModuleImage(
+        module_id=entry.id, version=entry.state.version, files_dir=root,
+        compiled_dir=compiled, firmware_dir=firmware,
+    )

@@ -1,0 +1,1 @@
+"""The phone-facing servers (HTTP(S), TFTP) and the management API, all under one trio run."""

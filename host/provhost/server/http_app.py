@@ -1,0 +1,107 @@
+"""The provisioning HTTP(S) server as a plain ASGI application (served by hypercorn/trio).
+
+GET and HEAD of any path go to the chain.  A 404 means every module passed (or one said
+sendNotFound).  Files from disk (firmware, logos) are streamed in chunks, never loaded
+whole.  Other methods get 405 with an Allow header.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import trio
+
+from provhost.chain.answer import Answer
+from provhost.chain.provisioner import (
+    ProvisioningRequest,
+    Provisioner,
+    provision_with_deadline,
+)
+
+log = logging.getLogger("provhost.http")
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+CHUNK = 64 * 1024
+_STATUS = {"served": 200, "ok": 200, "notfound": 404, "rejected": 400, "busy": 503,
+           "error": 503}
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+
+
+async def _plain(send: Send, status: int, text: str, extra: list[tuple[bytes, bytes]] = (),
+                 head: bool = False) -> None:
+    body = (text + "\n").encode()
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()), *extra]})
+    await send({"type": "http.response.body", "body": b"" if head else body})
+
+
+class ProvisioningApp:
+    def __init__(self, provisioner: Provisioner, *, proto: str = "http",
+                 deadline: float = 15.0) -> None:
+        self.provisioner = provisioner
+        self.proto = proto
+        self.deadline = deadline
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                msg = await receive()
+                if msg["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif msg["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        method = scope["method"]
+        head = method == "HEAD"
+        if method not in ("GET", "HEAD"):
+            await _plain(send, 405, "provisioning serves GET and HEAD only",
+                         [(b"allow", b"GET, HEAD")])
+            return
+        client = (scope.get("client") or ("0.0.0.0", 0))[0]
+        req = ProvisioningRequest(proto=self.proto, path=scope["path"], client_ip=client,
+                                  method=method, headers=_headers(scope))
+        answer, trace = await provision_with_deadline(self.provisioner, req, self.deadline)
+        log.info("%s %s %s -> %s%s", client, method, trace.path, answer.status,
+                 f" by {answer.module}" if answer.module else "")
+        await self._respond(send, answer, head)
+
+    async def _respond(self, send: Send, answer: Answer, head: bool) -> None:
+        status = _STATUS.get(answer.status, 500)
+        if status != 200:
+            extra = [(b"retry-after", b"5")] if status == 503 else []
+            text = {404: "not found", 400: f"bad request: {answer.reason}",
+                    503: "busy, try again"}.get(status, "error")
+            await _plain(send, status, text, extra, head)
+            return
+        size = answer.size
+        await send({"type": "http.response.start", "status": 200, "headers": [
+            (b"content-type", answer.content_type.encode()),
+            (b"content-length", str(size).encode())]})
+        if head:
+            await send({"type": "http.response.body", "body": b""})
+        elif answer.body is not None:
+            await send({"type": "http.response.body", "body": answer.body})
+        else:
+            assert answer.file is not None
+            async with await trio.open_file(answer.file, "rb") as f:
+                sent = 0
+                while sent < size:
+                    chunk = await f.read(min(CHUNK, size - sent))
+                    if not chunk:
+                        break
+                    sent += len(chunk)
+                    await send({"type": "http.response.body", "body": chunk,
+                                "more_body": sent < size})
+            if sent < size:  # the file shrank under us: end the response honestly
+                log.error("file %s shorter than announced", answer.file)

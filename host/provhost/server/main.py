@@ -1,0 +1,94 @@
+"""`provhost serve`: the runtime, the engine and every server, owned by one trio nursery.
+
+Defaults are unprivileged (HTTP 8080, TFTP 6969, API 8081 on loopback); docs/operations.md
+says how to serve phones on 69 and 80.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+
+import trio
+from hypercorn.config import Config as HypercornConfig
+from hypercorn.trio import serve as hypercorn_serve
+
+from provhost.chain.provisioner import Provisioner
+from provhost.engine import Engine
+from provhost.runtime.native import NativeRuntime
+from provhost.server.http_app import ProvisioningApp
+from provhost.server.tftp_adapter import tftp_handler
+from provhost.service import Service
+from provhost.tftp.server import serve_tftp
+
+log = logging.getLogger("provhost.server")
+
+
+@dataclass
+class ServerConfig:
+    listen: str = "0.0.0.0"
+    http_port: int = 8080
+    tftp_port: int = 6969
+    api_listen: str = "127.0.0.1"
+    api_port: int = 8081
+    https_port: int | None = None
+    certfile: str | None = None
+    keyfile: str | None = None
+
+
+def hypercorn_config(host: str, port: int, *, certfile: str | None = None,
+                     keyfile: str | None = None) -> HypercornConfig:
+    config = HypercornConfig()
+    config.bind = [f"{host}:{port}"]
+    config.keep_alive_max_requests = 100_000  # phones and benchmarks keep connections open
+    config.read_timeout = 10  # a client that stops sending (slowloris) is dropped
+    config.accesslog = None
+    config.errorlog = logging.getLogger("provhost.hypercorn")
+    config.backlog = 1024
+    if certfile:
+        config.certfile, config.keyfile = certfile, keyfile
+    return config
+
+
+async def serve_all(svc: Service, cfg: ServerConfig, *,
+                    task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+    async with NativeRuntime() as runtime:
+        engine = Engine(svc, runtime)
+        await engine.refresh()
+        marker_lifetime = float(svc.setting_get("MARKER_LIFETIME"))
+        prov = Provisioner(engine, marker_lifetime=marker_lifetime)
+        try:
+            async with trio.open_nursery() as nursery:
+                http = ProvisioningApp(prov, proto="http")
+                await nursery.start(hypercorn_serve, http,
+                                    hypercorn_config(cfg.listen, cfg.http_port))
+                if cfg.https_port and cfg.certfile:
+                    https = ProvisioningApp(prov, proto="https")
+                    await nursery.start(hypercorn_serve, https, hypercorn_config(
+                        cfg.listen, cfg.https_port, certfile=cfg.certfile, keyfile=cfg.keyfile))
+                await nursery.start(lambda task_status: serve_tftp(
+                    tftp_handler(prov), host=cfg.listen, port=cfg.tftp_port,
+                    task_status=task_status))
+                log.info("provhost serving: HTTP %s:%d, TFTP %s:%d; modules: %s",
+                         cfg.listen, cfg.http_port, cfg.listen, cfg.tftp_port,
+                         ", ".join(a.id for a in engine.chain()) or "none")
+                task_status.started()
+        finally:
+            with trio.CancelScope(shield=True):
+                await engine.aclose()
+
+
+def run_server(svc: Service, *, listen: str | None = None, http_port: int | None = None,
+               tftp_port: int | None = None, api_port: int | None = None) -> None:
+    env = os.environ.get
+    cfg = ServerConfig(
+        listen=listen or env("PROVHOST_LISTEN", "0.0.0.0"),
+        http_port=http_port or int(env("PROVHOST_HTTP_PORT", "8080")),
+        tftp_port=tftp_port or int(env("PROVHOST_TFTP_PORT", "6969")),
+        api_port=api_port or int(env("PROVHOST_API_PORT", "8081")),
+    )
+    try:
+        trio.run(serve_all, svc, cfg)
+    except KeyboardInterrupt:
+        log.info("provhost stopped")

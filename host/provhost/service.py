@@ -1,0 +1,264 @@
+"""The service layer: every administrative operation, shared by the CLI and the REST API.
+
+Methods take and return plain data (dicts, lists, strings) so both front ends render them
+the same way; a refused operation raises ServiceError with a one-line message.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from provhost import settings as settings_mod
+from provhost import signing
+from provhost.mac import MacError, normalize_mac, pretty_mac
+from provhost.moduleformat.archive import extract_module
+from provhost.moduleformat.loader import check_module
+from provhost.moduleformat.model import FormatError
+from provhost.paths import Paths
+from provhost.registry import ModuleEntry, Registry, RegistryError
+from provhost.store.base import Line, PhoneRecord, StoreError
+from provhost.store.sqlite import SqliteStore
+
+
+class ServiceError(Exception):
+    pass
+
+
+_ERRORS = (RegistryError, StoreError, MacError, settings_mod.SettingError, FormatError,
+           signing.SignatureError)
+
+
+def module_view(e: ModuleEntry) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "name": e.module.info.name,
+        "version": e.state.version,
+        "kind": e.state.kind,
+        "enabled": e.state.enabled,
+        "sequence": e.sequence,
+        "signed": e.state.signed_by is not None,
+        "signed_by": e.state.signed_by,
+        "quarantined": e.state.quarantined,
+        "phone_types": [t.ident for t in e.module.phone_types],
+    }
+
+
+def phone_view(p: PhoneRecord, lines: list[Line]) -> dict[str, Any]:
+    return {
+        "mac": p.mac,
+        "mac_pretty": pretty_mac(p.mac),
+        "phone_type": p.phone_type,
+        "module": p.module_id,
+        "last_ip": p.last_ip,
+        "first_seen": p.first_seen,
+        "last_seen": p.last_seen,
+        "admin_password": p.admin_password,
+        "lines": [line_view(x) for x in lines],
+        "last_config_at": p.last_config_at,
+    }
+
+
+def line_view(x: Line) -> dict[str, Any]:
+    return {
+        "id": x.id, "telnum": x.telnum, "sip_username": x.sip_username,
+        "sip_password": x.sip_password, "user_id": x.user_id, "phone": x.phone_mac,
+        "position": x.position, "label": x.label,
+    }
+
+
+class Service:
+    def __init__(self, paths: Paths) -> None:
+        self.paths = paths
+        paths.ensure()
+        self.store = SqliteStore(paths.database)
+        self.registry = Registry(self.store, paths)
+        self.registry.load()
+
+    def close(self) -> None:
+        self.store.close()
+
+    def _guard(self, fn: Any, *args: Any, **kw: Any) -> Any:
+        try:
+            return fn(*args, **kw)
+        except _ERRORS as e:
+            raise ServiceError(str(e)) from None
+
+    # -- settings ---------------------------------------------------------------------
+    def settings(self) -> dict[str, str]:
+        return settings_mod.effective(self.store.all_settings())
+
+    def setting_get(self, name: str) -> str:
+        values = self.settings()
+        if name not in values:
+            raise ServiceError(f"unknown setting {name!r}; known: {', '.join(sorted(values))}")
+        return values[name]
+
+    def setting_set(self, name: str, value: str) -> str:
+        normalised = self._guard(settings_mod.validate, name, value)
+        self.store.set_setting(name, normalised)
+        return normalised
+
+    # -- modules ----------------------------------------------------------------------
+    def module_list(self) -> list[dict[str, Any]]:
+        return [module_view(e) for e in self.registry.entries()]
+
+    def module_install(self, source: Path, *, allow_unsigned: bool = False,
+                       force: bool = False) -> dict[str, Any]:
+        allow = allow_unsigned or self.setting_get("ALLOW_UNSIGNED_MODULES") == "1"
+        entry = self._guard(self.registry.install, source, allow_unsigned=allow, force=force)
+        return module_view(entry)
+
+    def module_remove(self, module_id: str) -> None:
+        self._guard(self.registry.remove, module_id)
+
+    def module_enable(self, module_id: str) -> dict[str, Any]:
+        return module_view(self._guard(self.registry.enable, module_id))
+
+    def module_disable(self, module_id: str) -> dict[str, Any]:
+        return module_view(self._guard(self.registry.disable, module_id))
+
+    def module_sequence(self, module_id: str, sequence: str | None) -> dict[str, Any]:
+        return module_view(self._guard(self.registry.set_sequence, module_id, sequence))
+
+    def module_check(self, source: Path) -> list[dict[str, Any]]:
+        return [{**dataclasses.asdict(p), "text": str(p)} for p in check_module(source)]
+
+    def module_verify(self, source: Path) -> dict[str, Any]:
+        module, verdict = self._guard(self.registry.verify, source)
+        return {"id": module.info.id, "version": module.info.version,
+                "signed": verdict.signed, "signed_by": verdict.key_name}
+
+    def module_sign(self, source: Path, key_file: Path, output: Path, signer: str) -> dict[str, Any]:
+        """Sign a module directory or zip with a private key; write a signed zip."""
+        pem = key_file.read_bytes()
+        with tempfile.TemporaryDirectory() as scratch:
+            root = self._guard(extract_module, source, Path(scratch) / "m")
+            self._guard(signing.sign_tree, root, pem, signer)
+            tmp_out = output.with_suffix(output.suffix + ".part")
+            with zipfile.ZipFile(tmp_out, "w", zipfile.ZIP_DEFLATED) as zf:
+                for path in sorted(p for p in root.rglob("*") if p.is_file()):
+                    zf.write(path, path.relative_to(root).as_posix())
+            tmp_out.replace(output)
+        return {"output": str(output), "signer": signer}
+
+    @staticmethod
+    def key_generate(private_out: Path) -> dict[str, Any]:
+        pem, public = signing.generate_key()
+        private_out.write_bytes(pem)
+        private_out.chmod(0o600)
+        return {"private_key": str(private_out), "public_key": base64.b64encode(public).decode(),
+                "key_id": signing.key_id(public)}
+
+    def key_trust(self, name: str, public_key: str) -> dict[str, Any]:
+        raw = self._guard(signing.parse_public_key, public_key)
+        self.store.add_trusted_key(name, raw)
+        return {"name": name, "key_id": signing.key_id(raw)}
+
+    def key_list(self) -> list[dict[str, Any]]:
+        return [{"name": n, "key_id": signing.key_id(k)} for n, k in
+                sorted(self.store.trusted_keys().items())]
+
+    def key_remove(self, name: str) -> None:
+        self._guard(self.store.remove_trusted_key, name)
+
+    # -- phones -----------------------------------------------------------------------
+    def _mac(self, text: str) -> str:
+        return self._guard(normalize_mac, text)
+
+    def module_for_type(self, phone_type: str) -> str:
+        for e in self.registry.chain():
+            if any(t.ident == phone_type for t in e.module.phone_types):
+                return e.id
+        raise ServiceError(f"no enabled module has a phone type {phone_type!r}")
+
+    def phone_list(self) -> list[dict[str, Any]]:
+        return [phone_view(p, self.store.list_lines(p.mac)) for p in self.store.list_phones()]
+
+    def phone_show(self, mac: str) -> dict[str, Any]:
+        m = self._mac(mac)
+        phone = self.store.get_phone(m)
+        if phone is None:
+            raise ServiceError(f"no phone with MAC {pretty_mac(m)}")
+        return phone_view(phone, self.store.list_lines(m))
+
+    def phone_add(self, mac: str, phone_type: str, module_id: str | None = None) -> dict[str, Any]:
+        m = self._mac(mac)
+        mid = module_id or self.module_for_type(phone_type)
+        entry = self._guard(self.registry.get, mid)
+        if not any(t.ident == phone_type for t in entry.module.phone_types):
+            raise ServiceError(f"module {mid} has no phone type {phone_type!r}")
+        self._guard(self.store.create_phone, m, phone_type, mid, "", auto_line=False)
+        return self.phone_show(m)
+
+    def phone_remove(self, mac: str) -> None:
+        self._guard(self.store.delete_phone, self._mac(mac))
+
+    # -- users and lines --------------------------------------------------------------
+    def user_add(self, username: str, fullname: str) -> dict[str, Any]:
+        u = self._guard(self.store.add_user, username, fullname)
+        return {"id": u.id, "username": u.username, "fullname": u.fullname}
+
+    def user_list(self) -> list[dict[str, Any]]:
+        return [{"id": u.id, "username": u.username, "fullname": u.fullname}
+                for u in self.store.list_users()]
+
+    def _user_id(self, username: str) -> int:
+        u = self.store.find_user(username)
+        if u is None:
+            raise ServiceError(f"no user named {username!r}")
+        return u.id
+
+    def user_rename(self, username: str, fullname: str) -> dict[str, Any]:
+        uid = self._user_id(username)
+        self._guard(self.store.update_user, uid, fullname)
+        return {"id": uid, "username": username, "fullname": fullname}
+
+    def user_remove(self, username: str) -> None:
+        self._guard(self.store.delete_user, self._user_id(username))
+
+    def line_add(self, telnum: str, *, user: str | None = None, phone: str | None = None,
+                 sip_username: str | None = None, sip_password: str | None = None,
+                 label: str = "") -> dict[str, Any]:
+        self._guard(settings_mod.check_number, telnum, "extension")
+        line = self._guard(
+            self.store.add_line, telnum, sip_username=sip_username, sip_password=sip_password,
+            user_id=None if user is None else self._user_id(user),
+            phone_mac=None if phone is None else self._mac(phone), label=label,
+        )
+        return line_view(line)
+
+    def line_list(self, phone: str | None = None) -> list[dict[str, Any]]:
+        return [line_view(x) for x in
+                self.store.list_lines(None if phone is None else self._mac(phone))]
+
+    def _line_id(self, telnum: str) -> int:
+        for x in self.store.list_lines():
+            if x.telnum == telnum:
+                return x.id
+        raise ServiceError(f"no line with extension {telnum}")
+
+    def line_assign(self, telnum: str, phone: str | None) -> dict[str, Any]:
+        lid = self._line_id(telnum)
+        self._guard(self.store.assign_line, lid, None if phone is None else self._mac(phone))
+        line = self.store.get_line(lid)
+        assert line is not None
+        return line_view(line)
+
+    def line_remove(self, telnum: str) -> None:
+        self._guard(self.store.delete_line, self._line_id(telnum))
+
+    def prefix_add(self, prefix: str) -> None:
+        self._guard(settings_mod.check_number, prefix, "outbound prefix")
+        self.store.add_outbound_prefix(prefix)
+
+    def prefix_list(self) -> list[str]:
+        return self.store.list_outbound_prefixes()
+
+    def prefix_remove(self, prefix: str) -> None:
+        self._guard(self.store.remove_outbound_prefix, prefix)
+

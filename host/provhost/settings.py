@@ -1,0 +1,110 @@
+"""Global settings the modules see (OPERATOR_IP, TIMEZONE_OFFSET, ...): names, defaults, checks.
+
+Pure: validation returns the normalised value or raises SettingError with a clear message.
+The store keeps only values an administrator set; defaults live here.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+class SettingError(ValueError):
+    pass
+
+
+def _ip(value: str) -> str:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        raise SettingError(f"expected an IP address, got {value!r}") from None
+
+
+def _int(value: str) -> str:
+    try:
+        return str(int(value.strip()))
+    except ValueError:
+        raise SettingError(f"expected an integer, got {value!r}") from None
+
+
+def _bool(value: str) -> str:
+    v = value.strip().lower()
+    if v in ("1", "true", "yes", "on"):
+        return "1"
+    if v in ("0", "false", "no", "off"):
+        return "0"
+    raise SettingError(f"expected 1/0 (or true/false), got {value!r}")
+
+
+def _digits(value: str) -> str:
+    v = value.strip()
+    if not v or not all(c.isdigit() or c in "*#" for c in v):
+        raise SettingError(f"expected a dialable number (digits, * or #), got {value!r}")
+    return v
+
+
+def check_number(value: str, what: str) -> str:
+    """Extensions and prefixes: what a phone's keypad can dial."""
+    try:
+        return _digits(value)
+    except SettingError as e:
+        raise SettingError(f"{what}: {e}") from None
+
+
+def _range(value: str) -> str:
+    low, sep, high = value.strip().partition("-")
+    if not (sep and low.isdigit() and high.isdigit() and int(low) <= int(high)):
+        raise SettingError(f"expected a number range like 100-199, got {value!r}")
+    return f"{int(low)}-{int(high)}"
+
+
+def _text(value: str) -> str:
+    return value
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    check: Callable[[str], str]
+    help: str
+    module_visible: bool = True  # passed to module scripts as $NAME
+
+
+SETTINGS: dict[str, Setting] = {
+    s.name: s
+    for s in [
+        Setting("OPERATOR_IP", "127.0.0.1", _ip, "address phones use to reach the PBX and this server"),
+        Setting("TIMEZONE_OFFSET", "0", _int, "UTC offset of the local time zone, in seconds"),
+        Setting("VOICEMAIL_EXT", "50", _digits, "voicemail access extension"),
+        Setting("DISPLAY_LOGO", "1", _bool, "whether phones should show the uploaded logo"),
+        Setting("AUTO_EXTENSION", "0", _bool,
+                "create an extension for a phone seen for the first time", module_visible=False),
+        Setting("AUTO_EXTENSION_RANGE", "100-199", _range,
+                "numbers used by automatic extension creation", module_visible=False),
+        Setting("MARKER_LIFETIME", "60", _int, "seconds a marker stays bound to a client IP",
+                module_visible=False),
+        Setting("ALLOW_UNSIGNED_MODULES", "0", _bool,
+                "accept add-on modules without a trusted signature (testing only)",
+                module_visible=False),
+        Setting("PBX_NAME", "provhost", _text, "a name phones may display"),
+    ]
+}
+
+
+def validate(name: str, value: str) -> str:
+    setting = SETTINGS.get(name)
+    if setting is None:
+        known = ", ".join(sorted(SETTINGS))
+        raise SettingError(f"unknown setting {name!r}; known settings: {known}")
+    try:
+        return setting.check(value)
+    except SettingError as e:
+        raise SettingError(f"{name}: {e}") from None
+
+
+def effective(stored: dict[str, str]) -> dict[str, str]:
+    """Every setting with its value: the stored one, else the default."""
+    return {name: stored.get(name, s.default) for name, s in SETTINGS.items()}

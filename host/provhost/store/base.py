@@ -1,0 +1,119 @@
+"""The store interface: everything provhost persists, independent of the database engine.
+
+Why an interface: a single node uses SQLite; multi-node deployments need a shared database
+(PostgreSQL).  Every caller goes through these methods only, so a second backend implements
+this Protocol and nothing else changes.  Every mutating method is one transaction: when it
+returns, the change is durable (it survives a crash of the process).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+class StoreError(Exception):
+    """A request the data does not allow (unknown MAC, duplicate number, ...): a clear message."""
+
+
+@dataclass
+class User:
+    id: int
+    username: str
+    fullname: str
+
+
+@dataclass
+class Line:
+    """A SIP account with its extension number; optionally owned by a user, placed on a phone."""
+
+    id: int
+    telnum: str
+    sip_username: str
+    sip_password: str
+    user_id: int | None = None
+    phone_mac: str | None = None
+    position: int = 0  # order of the line on its phone (0 = first)
+    label: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class PhoneRecord:
+    mac: str  # 12 lowercase hex digits
+    phone_type: str
+    module_id: str
+    last_ip: str
+    first_seen: float
+    last_seen: float
+    admin_password: str
+    last_config: dict[str, Any] | None = None  # what the phone last read (for $LAST_CONFIG)
+    last_config_at: float | None = None
+    config_fingerprint: str | None = None  # hash of the inputs of the last config read
+
+
+@dataclass
+class ModuleState:
+    """What the registry persists of one module (bundled or add-on)."""
+
+    module_id: str
+    kind: str  # "bundled" | "addon"
+    version: str
+    enabled: bool
+    sequence: str | None  # administrator override; None means the module's own
+    signed_by: str | None  # trusted key name, None if unsigned
+    path: str  # where its files live
+    installed_at: float
+    quarantined: str | None = None  # reason, when the host quarantined it
+    runtime: str | None = None  # "native" | "wasm" override
+
+
+class Store(Protocol):
+    # settings
+    def get_setting(self, key: str) -> str | None: ...
+    def set_setting(self, key: str, value: str) -> None: ...
+    def all_settings(self) -> dict[str, str]: ...
+
+    # modules
+    def list_modules(self) -> list[ModuleState]: ...
+    def get_module(self, module_id: str) -> ModuleState | None: ...
+    def put_module(self, state: ModuleState) -> None: ...
+    def delete_module(self, module_id: str) -> None: ...
+
+    # trusted signing keys
+    def add_trusted_key(self, name: str, public_key: bytes) -> None: ...
+    def trusted_keys(self) -> dict[str, bytes]: ...
+    def remove_trusted_key(self, name: str) -> None: ...
+
+    # phones
+    def get_phone(self, mac: str) -> PhoneRecord | None: ...
+    def list_phones(self) -> list[PhoneRecord]: ...
+    def create_phone(
+        self, mac: str, phone_type: str, module_id: str, ip: str, *, auto_line: bool
+    ) -> PhoneRecord: ...
+    def touch_phone(self, mac: str, ip: str, phone_type: str, module_id: str) -> None: ...
+    def record_config(self, mac: str, config: dict[str, Any], fingerprint: str) -> None: ...
+    def delete_phone(self, mac: str) -> None: ...
+
+    # users and lines
+    def add_user(self, username: str, fullname: str) -> User: ...
+    def get_user(self, user_id: int) -> User | None: ...
+    def find_user(self, username: str) -> User | None: ...
+    def list_users(self) -> list[User]: ...
+    def update_user(self, user_id: int, fullname: str) -> None: ...
+    def delete_user(self, user_id: int) -> None: ...
+    def add_line(
+        self, telnum: str, *, sip_username: str | None = None, sip_password: str | None = None,
+        user_id: int | None = None, phone_mac: str | None = None, label: str = "",
+    ) -> Line: ...
+    def get_line(self, line_id: int) -> Line | None: ...
+    def list_lines(self, phone_mac: str | None = None) -> list[Line]: ...
+    def assign_line(self, line_id: int, phone_mac: str | None) -> None: ...
+    def delete_line(self, line_id: int) -> None: ...
+
+    # PBX numbering
+    def add_outbound_prefix(self, prefix: str) -> None: ...
+    def list_outbound_prefixes(self) -> list[str]: ...
+    def remove_outbound_prefix(self, prefix: str) -> None: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,75 @@
+"""Schema migrations, applied in order; `PRAGMA user_version` records the last one applied.
+
+Rules: never edit a migration that has shipped; add a new one.  Each runs in one
+transaction together with the version bump, so a crash mid-migration leaves the previous
+version intact.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[int, str]] = [
+    (
+        1,
+        """
+        CREATE TABLE settings (
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE modules (
+            module_id    TEXT PRIMARY KEY,
+            kind         TEXT NOT NULL CHECK (kind IN ('bundled', 'addon')),
+            version      TEXT NOT NULL,
+            enabled      INTEGER NOT NULL,
+            sequence     TEXT,
+            signed_by    TEXT,
+            path         TEXT NOT NULL,
+            installed_at REAL NOT NULL,
+            quarantined  TEXT
+        );
+        CREATE TABLE trusted_keys (
+            name       TEXT PRIMARY KEY,
+            public_key BLOB NOT NULL
+        );
+        CREATE TABLE phones (
+            mac            TEXT PRIMARY KEY,
+            phone_type     TEXT NOT NULL,
+            module_id      TEXT NOT NULL,
+            last_ip        TEXT NOT NULL,
+            first_seen     REAL NOT NULL,
+            last_seen      REAL NOT NULL,
+            admin_password TEXT NOT NULL,
+            last_config    TEXT,
+            last_config_at REAL
+        );
+        CREATE TABLE users (
+            id       INTEGER PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE,
+            fullname TEXT NOT NULL
+        );
+        CREATE TABLE lines (
+            id           INTEGER PRIMARY KEY,
+            telnum       TEXT NOT NULL UNIQUE,
+            sip_username TEXT NOT NULL UNIQUE,
+            sip_password TEXT NOT NULL,
+            user_id      INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            phone_mac    TEXT REFERENCES phones(mac) ON DELETE SET NULL,
+            position     INTEGER NOT NULL DEFAULT 0,
+            label        TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX lines_by_phone ON lines(phone_mac, position);
+        CREATE TABLE outbound_prefixes (
+            prefix TEXT PRIMARY KEY
+        );
+        """,
+    ),
+    (
+        2,
+        """
+        ALTER TABLE modules ADD COLUMN runtime TEXT;
+        ALTER TABLE phones ADD COLUMN config_fingerprint TEXT;
+        ALTER TABLE lines ADD COLUMN extra TEXT NOT NULL DEFAULT '{}';
+        """,
+    ),
+]
+
+LATEST = MIGRATIONS[-1][0]
