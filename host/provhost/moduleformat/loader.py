@@ -95,6 +95,7 @@ def _names(root: Path, folder: str, suffix: str) -> list[str]:
 
 
 def _read_text(root: Path, name: str, problems: list[Problem]) -> str | None:
+    """The file's text; None when it is missing or not UTF-8 (the latter is reported)."""
     path = root / name
     if not path.is_file():
         return None
@@ -103,7 +104,7 @@ def _read_text(root: Path, name: str, problems: list[Problem]) -> str | None:
     except UnicodeDecodeError as exc:
         problems.append(Problem("error", name, None, f"not valid UTF-8 text ({exc.reason} at "
                                                      f"byte {exc.start})"))
-        return ""
+        return None
 
 
 class _Checker:
@@ -148,7 +149,8 @@ class _Checker:
     def info(self) -> ModuleInfo | None:
         text = _read_text(self.root, INFO_FILE, self.problems)
         if text is None:
-            self.error(INFO_FILE, None, "the module has no info file")
+            if not (self.root / INFO_FILE).is_file():
+                self.error(INFO_FILE, None, "the module has no info file")
             return None
         try:
             return parse_info(text)
@@ -159,7 +161,7 @@ class _Checker:
     def types(self, filename: str, parse, required: bool) -> list:
         text = _read_text(self.root, filename, self.problems)
         if text is None:
-            if required:
+            if required and not (self.root / filename).is_file():
                 self.error(filename, None, f"the module has no {filename} file")
             return []
         errors: list[FormatError] = []

@@ -15,8 +15,8 @@ import trio
 
 from provhost.chain.answer import Answer
 from provhost.chain.provisioner import (
-    ProvisioningRequest,
     Provisioner,
+    ProvisioningRequest,
     provision_with_deadline,
 )
 

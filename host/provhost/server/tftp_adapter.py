@@ -9,8 +9,8 @@ from pathlib import Path
 import trio
 
 from provhost.chain.provisioner import (
-    ProvisioningRequest,
     Provisioner,
+    ProvisioningRequest,
     provision_with_deadline,
 )
 from provhost.tftp.types import BytesReply, ErrorReply, FileReply, Reply, TftpRequest

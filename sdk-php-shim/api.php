@@ -1,0 +1,616 @@
+<?php
+// The module API as module scripts see it (the seed's functions), on top of three native
+// functions of the worker: provhost_request(), provhost_call(), provhost_finish().
+// Every output function sends the request's one outcome and ends the script with exit,
+// which a module's try/catch/finally cannot intercept.
+
+namespace Provhost {
+
+/** Raised in the script when the host refuses a call (unknown phone type, bad marker, ...). */
+class BrokerException extends \Exception {}
+
+/** Raised when a script misuses the API (template missing, bad path, ...). */
+class ApiException extends \Exception {}
+
+final class Shim
+{
+    public const OUTPUT_LIMIT = 8 * 1024 * 1024;
+    public const LOG_LIMIT = 100;
+    public const EXPAND_MAX_PASSES = 8;
+    private const FATAL = E_ERROR | E_PARSE | E_CORE_ERROR | E_COMPILE_ERROR | E_USER_ERROR;
+
+    public static bool $done = false;
+    public static string $kind = '';
+    public static array $log = [];
+    public static array $typeOptions = [];
+    public static ?string $templateFile = null;
+    private static string $captured = '';
+    private static int $capturedSize = 0;
+    private static bool $overflow = false;
+    private static int $captureLevel = 0;
+
+    /** Set the input globals and return the module script to include at global scope. */
+    public static function begin(): string
+    {
+        set_error_handler([self::class, 'onError']);
+        set_exception_handler([self::class, 'onException']);
+        register_shutdown_function([self::class, 'onShutdown']);
+        stream_wrapper_register('provhost-conn', ConnStream::class);
+        $req = \msgpack_unpack(\provhost_request());
+        if (!is_array($req)) {
+            self::fail('the host sent a malformed request');
+        }
+        self::$kind = (string)($req['kind'] ?? '');
+        $vars = is_array($req['variables'] ?? null) ? $req['variables'] : [];
+        foreach ($vars as $name => $value) {
+            if (is_string($name) && preg_match('/^[A-Za-z_][A-Za-z0-9_]*$/', $name)
+                && $name !== 'GLOBALS' && $name[0] !== '_') {
+                $GLOBALS[$name] = $value;
+            }
+        }
+        if (self::$kind === 'expand') {
+            $values = self::expand((array)($vars['OPTIONS'] ?? []),
+                (string)($vars['IDENT'] ?? ''), (string)($vars['MAC'] ?? ''));
+            self::finish(['action' => 'done', 'body' => \msgpack_pack($values)]);
+            exit;
+        }
+        $script = (string)($req['script'] ?? '');
+        $path = self::modulePath($script);
+        if (!is_file($path)) {
+            self::fail("module script not found: $script");
+        }
+        if (self::$kind === 'firmware' && isset($vars['FW_OUTDIR']) && is_dir($vars['FW_OUTDIR'])) {
+            chdir($vars['FW_OUTDIR']);
+        }
+        self::startCapture();
+        return $path;
+    }
+
+    /** The script reached its end without an output function. */
+    public static function end(): void
+    {
+        $out = self::stopCapture();
+        switch (self::$kind) {
+            case 'provider':
+                self::finish(['action' => 'pass']);
+                break;
+            case 'firmware':
+                self::finish(['action' => 'error', 'error' =>
+                    'the firmware script ended without acceptFirmware() or rejectFirmware()']);
+                break;
+            default:
+                self::finish(['action' => 'done', 'body' => $out]);
+        }
+        exit;
+    }
+
+    public static function finish(array $outcome): void
+    {
+        if (self::$done) {
+            return;
+        }
+        self::$done = true;
+        while (ob_get_level() > 0) {
+            @ob_end_clean();
+        }
+        $outcome['log'] = self::$log;
+        \provhost_finish(\msgpack_pack($outcome));
+    }
+
+    public static function fail(string $message): never
+    {
+        self::finish(['action' => 'error', 'error' => $message]);
+        exit;
+    }
+
+    /** Send an outcome and end the script. */
+    public static function send(array $outcome): never
+    {
+        self::finish($outcome);
+        exit;
+    }
+
+    public static function call(string $function, array $args): mixed
+    {
+        $reply = \msgpack_unpack(\provhost_call(\msgpack_pack([$function, array_values($args)])));
+        if (is_array($reply) && array_key_exists('error', $reply)) {
+            throw new BrokerException("$function(): " . $reply['error']);
+        }
+        return is_array($reply) ? ($reply['ok'] ?? null) : null;
+    }
+
+    // ----- output capture with a size cap -----
+
+    public static function startCapture(): void
+    {
+        self::$captured = '';
+        self::$capturedSize = 0;
+        self::$overflow = false;
+        ob_start([self::class, 'onOutput'], 65536);
+        self::$captureLevel = ob_get_level();
+    }
+
+    public static function onOutput(string $buffer, int $phase): string
+    {
+        self::$capturedSize += strlen($buffer);
+        if (self::$capturedSize > self::OUTPUT_LIMIT) {
+            self::$overflow = true;
+            self::$captured = '';
+        } elseif (!self::$overflow) {
+            self::$captured .= $buffer;
+        }
+        return '';
+    }
+
+    public static function stopCapture(): string
+    {
+        while (ob_get_level() >= self::$captureLevel && ob_get_level() > 0) {
+            ob_end_flush();
+        }
+        if (self::$overflow) {
+            self::fail(sprintf('the script produced more than %d bytes of output (%d)',
+                self::OUTPUT_LIMIT, self::$capturedSize));
+        }
+        $out = self::$captured;
+        self::$captured = '';
+        return $out;
+    }
+
+    // ----- errors, mapped to module-relative names -----
+
+    public static function where(string $file): string
+    {
+        if (preg_match('~^/compiled/templates/(.+)\.php$~', $file, $m)) {
+            return "templates/{$m[1]}.tpl";
+        }
+        if (str_starts_with($file, '/module/')) {
+            return substr($file, 8);
+        }
+        return $file;
+    }
+
+    public static function mapMessage(string $message): string
+    {
+        return preg_replace_callback('~/compiled/templates/([^\s:]+?)\.php~',
+            fn($m) => "templates/{$m[1]}.tpl",
+            str_replace('/module/', '', $message));
+    }
+
+    public static function onError(int $no, string $message, string $file = '', int $line = 0): bool
+    {
+        if (!(error_reporting() & $no)) {
+            return true;
+        }
+        if (count(self::$log) < self::LOG_LIMIT) {
+            $level = match ($no) {
+                E_WARNING, E_USER_WARNING => 'Warning',
+                E_NOTICE, E_USER_NOTICE => 'Notice',
+                E_DEPRECATED, E_USER_DEPRECATED => 'Deprecated',
+                default => 'Error',
+            };
+            self::$log[] = "$level: " . self::mapMessage($message) . ' in ' . self::where($file)
+                . " line $line";
+        }
+        return true;
+    }
+
+    public static function describe(\Throwable $e): string
+    {
+        return get_class($e) . ': ' . self::mapMessage($e->getMessage()) . ' in '
+            . self::where($e->getFile()) . ' line ' . $e->getLine();
+    }
+
+    public static function onException(\Throwable $e): void
+    {
+        self::finish(['action' => 'error', 'error' => 'Uncaught ' . self::describe($e)]);
+    }
+
+    public static function onShutdown(): void
+    {
+        if (self::$done) {
+            return;
+        }
+        $e = error_get_last();
+        if ($e && ($e['type'] & self::FATAL)) {
+            self::finish(['action' => 'error', 'error' => 'PHP Fatal error: '
+                . self::mapMessage($e['message']) . ' in ' . self::where($e['file'])
+                . ' line ' . $e['line']]);
+            return;
+        }
+        // exit() inside the module script: the same as reaching its end
+        self::end();
+    }
+
+    // ----- paths -----
+
+    public static function relative(string $path, string $what): string
+    {
+        $path = ltrim($path, '/');
+        if ($path === '' || str_contains($path, "\0")
+            || in_array('..', explode('/', $path), true)) {
+            throw new ApiException("$what: invalid path '$path'");
+        }
+        return $path;
+    }
+
+    public static function modulePath(string $relative): string
+    {
+        return '/module/' . self::relative($relative, 'module file');
+    }
+
+    // ----- templates -----
+
+    public static function renderTemplate(string $name): string
+    {
+        if (!preg_match('/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/', $name) || str_contains($name, '..')) {
+            throw new ApiException("sendTemplate(): invalid template name '$name'");
+        }
+        $file = "/compiled/templates/$name.php";
+        if (!is_file($file)) {
+            throw new ApiException("sendTemplate(): template not found: templates/$name.tpl");
+        }
+        self::$templateFile = $file;
+        $level = ob_get_level();
+        ob_start(null, 0);
+        try {
+            (static function (): void {
+                foreach (array_keys($GLOBALS) as $__name) {
+                    if ($__name !== 'GLOBALS' && $__name !== 'this') {
+                        ${$__name} = &$GLOBALS[$__name];
+                    }
+                }
+                unset($__name);
+                include \Provhost\Shim::$templateFile;
+            })();
+            $out = ob_get_contents();
+        } finally {
+            while (ob_get_level() > $level) {
+                ob_end_clean();
+            }
+        }
+        if (strlen($out) > self::OUTPUT_LIMIT) {
+            self::fail(sprintf('templates/%s.tpl produced more than %d bytes of output (%d)',
+                $name, self::OUTPUT_LIMIT, strlen($out)));
+        }
+        return $out;
+    }
+
+    // ----- late expansion of phone_types options -----
+
+    /**
+     * Evaluate every option expression with the options themselves, $IDENT and $MAC as
+     * variables, recomputing from the raw expressions until a pass changes nothing.
+     */
+    public static function expand(array $expressions, string $ident, string $mac): array
+    {
+        $values = array_fill_keys(array_keys($expressions), null);
+        $passes = max(self::EXPAND_MAX_PASSES, count($expressions) + 2);
+        for ($pass = 0; $pass < $passes; $pass++) {
+            $next = [];
+            foreach ($expressions as $name => $expr) {
+                $scope = $values;
+                $scope['IDENT'] = $ident;
+                $scope['MAC'] = $mac;
+                try {
+                    $next[$name] = (string)self::evaluate((string)$expr, $scope);
+                } catch (\Throwable $e) {
+                    throw new ApiException("option $name: " . self::mapMessage($e->getMessage()));
+                }
+            }
+            if ($next === $values) {
+                return $next;
+            }
+            $values = $next;
+        }
+        throw new ApiException('circular reference among options: '
+            . implode(', ', array_keys($expressions)));
+    }
+
+    private static function evaluate(string $__expr, array $__scope): mixed
+    {
+        return (static function () use ($__expr, $__scope) {
+            extract($__scope, EXTR_SKIP);
+            unset($__scope);
+            return eval('return ' . $__expr . ';');
+        })();
+    }
+
+    // ----- firmware slots -----
+
+    public static function phoneFirmwareOption(): array
+    {
+        $fw = self::$typeOptions['FW'] ?? null;
+        $ident = $GLOBALS['IDENT'] ?? null;
+        $types = $GLOBALS['PHONE_TYPES'] ?? [];
+        if ($fw === null && $ident !== null && isset($types[$ident])) {
+            $t = $types[$ident];
+            $fw = $t['FW'] ?? $t['OPTIONS']['FW'] ?? $t['options']['FW'] ?? null;
+        }
+        $fw ??= $GLOBALS['FW'] ?? '';
+        return array_values(array_filter(array_map('trim', explode(',', (string)$fw)),
+            fn($s) => $s !== ''));
+    }
+}
+
+/** A phone connection as a PHP stream; every operation is a broker call. */
+final class ConnStream
+{
+    public $context;
+    private int $id = 0;
+    private bool $eof = false;
+
+    public function stream_open(string $path, string $mode, int $options, ?string &$opened): bool
+    {
+        if (!preg_match('~^provhost-conn://(\d+)$~', $path, $m)) {
+            return false;
+        }
+        $this->id = (int)$m[1];
+        return true;
+    }
+
+    public function stream_read(int $count): string|false
+    {
+        $data = Shim::call('connRead', [$this->id, $count]);
+        if ($data === null || $data === '') {
+            $this->eof = true;
+            return '';
+        }
+        return (string)$data;
+    }
+
+    public function stream_write(string $data): int
+    {
+        return (int)Shim::call('connWrite', [$this->id, $data]);
+    }
+
+    public function stream_eof(): bool
+    {
+        return $this->eof;
+    }
+
+    public function stream_close(): void
+    {
+        if (!Shim::$done) {
+            Shim::call('connClose', [$this->id]);
+        }
+    }
+
+    public function stream_flush(): bool
+    {
+        return true;
+    }
+
+    public function stream_set_option(int $option, int $arg1, ?int $arg2): bool
+    {
+        return false;
+    }
+
+    public function stream_stat(): array|false
+    {
+        return [];
+    }
+}
+
+}  // namespace Provhost
+
+namespace {
+
+use Provhost\ApiException;
+use Provhost\Shim;
+
+// ----- output functions: each ends the script -----
+
+function passNext(): never
+{
+    Shim::send(['action' => 'pass']);
+}
+
+function sendTemplate(string $name): never
+{
+    $body = Shim::renderTemplate($name);
+    Shim::send(['action' => 'template', 'body' => $body]);
+}
+
+function sendStaticFile(string $relpath): never
+{
+    $path = Shim::modulePath($relpath);
+    if (!is_file($path)) {
+        throw new ApiException("sendStaticFile(): no such file in the module: "
+            . Shim::relative($relpath, 'sendStaticFile()'));
+    }
+    Shim::send(['action' => 'file', 'file' => $path]);
+}
+
+function sendFile(string $path): never
+{
+    Shim::send(['action' => 'file', 'file' => $path]);
+}
+
+function sendNotFound(): never
+{
+    Shim::send(['action' => 'notfound']);
+}
+
+function sendOk(): never
+{
+    Shim::send(['action' => 'ok']);
+}
+
+function acceptFirmware(): never
+{
+    Shim::send(['action' => 'accept']);
+}
+
+function rejectFirmware(string $reason = ''): never
+{
+    Shim::send(['action' => 'reject', 'error' => $reason]);
+}
+
+// ----- capabilities brokered by the host -----
+
+function associatePhone(string $mac, string $type): bool
+{
+    $vars = Shim::call('associatePhone', [$mac, $type]);
+    if (!is_array($vars)) {
+        throw new ApiException('associatePhone(): the host returned no phone configuration');
+    }
+    $typeOptions = $vars['TYPE_OPTIONS'] ?? null;
+    unset($vars['TYPE_OPTIONS']);
+    foreach ($vars as $name => $value) {
+        if (is_string($name) && $name !== 'GLOBALS') {
+            $GLOBALS[$name] = $value;
+        }
+    }
+    if (is_array($typeOptions)) {
+        $values = Shim::expand($typeOptions, (string)($vars['IDENT'] ?? $type),
+            (string)($vars['MAC'] ?? $mac));
+        Shim::$typeOptions = $values;
+        foreach ($values as $name => $value) {
+            $GLOBALS[$name] = $value;
+        }
+    }
+    return true;
+}
+
+function setMarker(string $name, mixed $value): void
+{
+    Shim::call('setMarker', [$name, $value]);
+}
+
+function urlopenPhone(string $scheme, string $path, array $options = [])
+{
+    $body = Shim::call('urlopenPhone', [$scheme, $path, $options]);
+    $fh = fopen('php://memory', 'w+b');
+    fwrite($fh, is_string($body) ? $body : '');
+    rewind($fh);
+    return $fh;
+}
+
+function connectPhone(string $proto, int $port)
+{
+    $id = Shim::call('connectPhone', [$proto, $port]);
+    if (!is_int($id)) {
+        throw new ApiException('connectPhone(): the host returned no connection');
+    }
+    $fh = fopen("provhost-conn://$id", 'r+b');
+    stream_set_read_buffer($fh, 0);
+    stream_set_write_buffer($fh, 0);
+    return $fh;
+}
+
+// ----- firmware slots, computed from $FIRMWARE_TYPES -----
+
+function phoneFirmwares(?string $kind = null, bool $nonEmpty = false): array
+{
+    $types = $GLOBALS['FIRMWARE_TYPES'] ?? [];
+    $out = [];
+    foreach (Shim::phoneFirmwareOption() as $slot) {
+        if (!isset($types[$slot])) {
+            continue;
+        }
+        if ($kind !== null && ($types[$slot]['TYPE'] ?? null) !== $kind) {
+            continue;
+        }
+        if ($nonEmpty && empty($types[$slot]['FW_CONTENT_ID'])) {
+            continue;
+        }
+        $out[] = $slot;
+    }
+    return $out;
+}
+
+function haveFirmware(string $slot): bool
+{
+    return !empty($GLOBALS['FIRMWARE_TYPES'][$slot]['FW_CONTENT_ID']);
+}
+
+function getFirmwareFile(string $slot, string $file): string
+{
+    Shim::relative($slot, 'getFirmwareFile() slot');
+    if (str_contains($slot, '/')) {
+        throw new ApiException("getFirmwareFile(): invalid slot '$slot'");
+    }
+    return "/firmware/$slot/" . Shim::relative($file, 'getFirmwareFile()');
+}
+
+// ----- dialplans -----
+
+function dialplanSimplifyOnedigit(array $data): array
+{
+    $groups = [];  // "k<char>" => [char, max]; string keys keep first-appearance order
+    foreach ($data as $entry) {
+        [$prefix, $max] = array_values($entry) + [null, null];
+        $prefix = (string)$prefix;
+        if ($prefix === '') {
+            continue;
+        }
+        $max = (int)$max;
+        $first = $prefix[0];
+        $len = $max < 0 ? -1 : strlen($prefix) - 1 + $max;
+        $key = "k$first";
+        if (!isset($groups[$key])) {
+            $groups[$key] = [$first, $len];
+        } elseif ($groups[$key][1] !== -1) {
+            $groups[$key][1] = $len === -1 ? -1 : max($groups[$key][1], $len);
+        }
+    }
+    return array_values($groups);
+}
+
+// ----- socket_* compatibility over connectPhone() streams (ext/sockets is not loaded) -----
+
+if (!function_exists('socket_send')) {
+    foreach (['SOL_SOCKET' => 1, 'SO_RCVTIMEO' => 20, 'SO_SNDTIMEO' => 21,
+              'MSG_DONTWAIT' => 0x40, 'MSG_WAITALL' => 0x100, 'MSG_PEEK' => 2,
+              'PHP_BINARY_READ' => 2, 'PHP_NORMAL_READ' => 1] as $const => $value) {
+        if (!defined($const)) {
+            define($const, $value);
+        }
+    }
+
+    function socket_send($socket, string $data, int $length, int $flags = 0): int|false
+    {
+        return fwrite($socket, substr($data, 0, $length));
+    }
+
+    function socket_write($socket, string $data, ?int $length = null): int|false
+    {
+        return fwrite($socket, $length === null ? $data : substr($data, 0, $length));
+    }
+
+    function socket_recv($socket, ?string &$data, int $length, int $flags = 0): int|false
+    {
+        $read = fread($socket, max(1, $length));
+        $data = ($read === false || $read === '') ? null : $read;
+        return $read === false ? false : strlen($read);
+    }
+
+    function socket_read($socket, int $length, int $mode = PHP_BINARY_READ): string|false
+    {
+        return fread($socket, max(1, $length));
+    }
+
+    function socket_close($socket): void
+    {
+        if (is_resource($socket)) {
+            fclose($socket);
+        }
+    }
+
+    function socket_set_option($socket, int $level, int $option, mixed $value): bool
+    {
+        return true;
+    }
+
+    function socket_last_error($socket = null): int
+    {
+        return 0;
+    }
+
+    function socket_strerror(int $error): string
+    {
+        return '';
+    }
+}
+
+}  // namespace
