@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from provhost.paths import SOURCE_ROOT
 
 from .moduletree import make_module

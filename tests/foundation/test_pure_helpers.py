@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from provhost.chain.markers import MarkerError, MarkerTable
 from provhost.chain.normalize import MAX_PATH, PathRejected, normalize_path
 from provhost.mac import MacError, normalize_mac

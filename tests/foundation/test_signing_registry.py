@@ -7,7 +7,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from provhost import signing
 from provhost.paths import Paths
 from provhost.registry import ModuleEntry, Registry, RegistryError, chain_order
@@ -88,7 +87,7 @@ def test_upgrade_requires_newer_version_unless_forced(tmp_path, empty_bundled_pa
     reg = _registry(empty_bundled_paths)
     v1 = reg.install(make_module(tmp_path / "a", "m", "0.4"), allow_unsigned=True)
     reg.disable("m")
-    with pytest.raises(RegistryError, match="0.4 is not newer than the installed 0.4"):
+    with pytest.raises(RegistryError, match=r"0\.4 is not newer than the installed 0\.4"):
         reg.install(make_module(tmp_path / "b", "m", "0.4"), allow_unsigned=True)
     with pytest.raises(RegistryError, match="not newer"):
         reg.install(make_module(tmp_path / "c", "m", "0.3.9"), allow_unsigned=True)
@@ -127,7 +126,7 @@ def test_bundled_modules_cannot_be_removed_or_replaced(tmp_path, paths):
 
 def _entry(mid: str, seq: str) -> ModuleEntry:
     class _M:  # only what chain_order reads
-        class info:  # noqa: N801
+        class info:
             sequence = seq
 
     state = ModuleState(mid, "addon", "1", True, None, None, "", 0.0)

@@ -9,7 +9,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from provhost.store.base import StoreError
 from provhost.store.migrations import LATEST, MIGRATIONS
 from provhost.store.sqlite import SqliteStore
