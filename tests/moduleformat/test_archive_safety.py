@@ -10,7 +10,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from provhost.moduleformat.archive import ArchiveError, Limits, extract_module
 
 from .helpers import GOOD_MODULE, write_tree

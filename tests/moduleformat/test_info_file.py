@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
+import itertools
 
+import pytest
 from provhost.moduleformat.info import compare_versions, parse_info
 from provhost.moduleformat.model import FormatError
 
@@ -55,7 +56,7 @@ def test_info_errors(text: str, message: str) -> None:
 
 def test_version_order() -> None:
     ordered = ["0.4", "0.4.01", "0.4.02", "0.5", "1.9", "1.10", "2"]
-    for a, b in zip(ordered, ordered[1:], strict=False):
+    for a, b in itertools.pairwise(ordered):
         assert compare_versions(a, b) == -1, (a, b)
         assert compare_versions(b, a) == 1, (a, b)
     assert compare_versions("0.4.1", "0.4.01") == 0

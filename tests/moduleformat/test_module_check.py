@@ -6,7 +6,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from provhost.moduleformat.archive import ArchiveError
 from provhost.moduleformat.loader import ModuleInvalid, check_module, load_module
 
@@ -118,5 +117,5 @@ def test_load_refuses_invalid_module_with_all_problems(tmp_path: Path) -> None:
 def test_load_refuses_unsafe_source(tmp_path: Path) -> None:
     src = write_tree(tmp_path / "m", GOOD_MODULE)
     (src / "templates" / "link.tpl").symlink_to("/etc/passwd")
-    with pytest.raises(ArchiveError, match="'templates/link.tpl' is a symbolic link"):
+    with pytest.raises(ArchiveError, match=r"'templates/link\.tpl' is a symbolic link"):
         load_module(src, tmp_path / "store")

@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from provhost.moduleformat.model import FormatError
 from provhost.templates import (
     ExpansionError,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from provhost.moduleformat.model import FormatError
 from provhost.moduleformat.types_file import parse_firmware_types, parse_phone_types
 from provhost.templates import expand_options
