@@ -47,7 +47,7 @@ class WorkerMounts:
 
 
 def worker_command(
-    ipc_in: int, ipc_out: int, limits: WorkerLimits, *, seccomp: bool = True,
+    ipc_in: int, ipc_out: int, limits: WorkerLimits, *, sandboxed: bool = True,
     worker_path: str = SANDBOX_WORKER,
 ) -> tuple[str, ...]:
     cmd = [
@@ -56,7 +56,9 @@ def worker_command(
                          max_execution_time=limits.max_execution_time),
         "--limits", limits.rlimit_arg(),
     ]
-    if not seccomp:
+    if sandboxed:
+        cmd += ["--clean-dir", "/tmp"]  # the sandbox's private tmpfs, never the host's
+    else:
         cmd.append("--no-seccomp")
     return tuple(cmd)
 
@@ -95,5 +97,5 @@ def unsandboxed_worker_argv(
     ipc_in: int, ipc_out: int, limits: WorkerLimits = WorkerLimits()
 ) -> list[str]:
     """The worker without bwrap, for benchmarks only (host paths must exist as /shim etc.)."""
-    return list(worker_command(ipc_in, ipc_out, limits, seccomp=False,
+    return list(worker_command(ipc_in, ipc_out, limits, sandboxed=False,
                                worker_path=str(WORKER_BINARY)))

@@ -16,7 +16,7 @@
  *     provhost_finish(string $body): void the one outcome frame of this request
  *
  * Usage: phpworker --in FD --out FD --script PATH --ini TEXT [--limits CPU,AS,NOFILE,FSIZE]
- *                  [--no-seccomp]
+ *                  [--no-seccomp] [--clean-dir DIR]   (DIR emptied after each request)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -296,8 +296,12 @@ static int remove_entry(const char *path, const struct stat *sb, int flag, struc
     return 0;
 }
 
-/* Everything a request wrote to /tmp goes with the request. */
-static void empty_tmp(void) { nftw("/tmp", remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
+/* Everything a request wrote to the sandbox's private /tmp goes with the request.  Only
+ * with an explicit --clean-dir (the sandbox launcher passes it): never on a host /tmp. */
+static const char *clean_dir;
+static void empty_tmp(void) {
+    if (clean_dir) nftw(clean_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
 
 /* ---------- the request loop ---------- */
 
@@ -340,6 +344,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--ini") && i + 1 < argc) ini = argv[++i];
         else if (!strcmp(argv[i], "--limits") && i + 1 < argc) limits = argv[++i];
         else if (!strcmp(argv[i], "--no-seccomp")) seccomp = 0;
+        else if (!strcmp(argv[i], "--clean-dir") && i + 1 < argc) clean_dir = argv[++i];
         else { fprintf(stderr, "phpworker: unknown argument '%s'\n", argv[i]); return 64; }
     }
     if (in_fd < 3 || out_fd < 3 || !script || !ini) {

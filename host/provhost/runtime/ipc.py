@@ -65,7 +65,7 @@ def unpack(data: bytes) -> Any:
     try:
         return msgpack.unpackb(
             data, raw=False, unicode_errors="surrogateescape", strict_map_key=False,
-            use_list=True, max_buffer_size=len(data) + 1,
+            use_list=True,
         )
     except Exception as exc:  # msgpack raises many types on hostile input
         raise ProtocolError(f"frame body is not valid msgpack: {exc.__class__.__name__}: {exc}")\

@@ -1,0 +1,18 @@
+<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+@ // Parameters: Polycom UC Software Administrator Guide, "reg", "msg.mwi", "tcpIpApp.sntp",
+@ // "device" (device.set=1 is needed for device.* values to be applied).
+@ $x = function ($s) { return htmlspecialchars((string) $s, ENT_XML1 | ENT_QUOTES, 'UTF-8'); };
+<!-- provhost {$MODULE_ID}: {$x($PHONE_TYPE_NAME)} {$MAC} -->
+<polycomConfig>
+  <device device.set="1" device.auth.localAdminPassword.set="1" device.auth.localAdminPassword="{$x($ADMIN_PASSWORD)}"/>
+  <tcpIpApp tcpIpApp.sntp.gmtOffset="{(int) $TIMEZONE_OFFSET}"/>
+  <voIpProt voIpProt.server.1.address="{$x($OPERATOR_IP)}"/>
+@ if (isset($DIALPLAN)) {
+  <dialplan dialplan.digitmap="{$x($DIALPLAN)}"/>
+@ }
+@ foreach (array_slice($LINES, 0, $MAX_LINES) as $n => $line) {
+@     $i = $n + 1;
+  <reg reg.{$i}.address="{$x($line['SIP_USERNAME'])}" reg.{$i}.auth.userId="{$x($line['SIP_USERNAME'])}" reg.{$i}.auth.password="{$x($line['SIP_PASSWORD'])}" reg.{$i}.displayName="{$x($line['USER_FULLNAME'])}" reg.{$i}.label="{$x($line['TELNUM'])}" reg.{$i}.server.1.address="{$x($OPERATOR_IP)}"/>
+  <msg msg.mwi.{$i}.callBackMode="contact" msg.mwi.{$i}.callBack="{$x($VOICEMAIL_EXT)}"/>
+@ }
+</polycomConfig>

@@ -1,0 +1,28 @@
+#!version:1.0.0.1
+@ // Keys: Yealink "SIP-T2 Series/T4 Series IP Phones Administrator Guide" (V81),
+@ // configuration parameters for accounts, voice mail, time and security.
+## provhost {$MODULE_ID}: {$PHONE_TYPE_NAME} {$MAC}
+local_time.time_zone = {sprintf('%+g', $TIMEZONE_OFFSET / 3600)}
+security.user_name.admin = admin
+security.user_password = admin:{$ADMIN_PASSWORD}
+static.auto_provision.server.url = tftp://{$OPERATOR_IP}/
+@ if (isset($DIALPLAN)) {
+dialplan.digitmap.enable = 1
+dialplan.digitmap.string = {$DIALPLAN}
+@ }
+@ for ($i = 1; $i <= $MAX_LINES; $i++) {
+@     $line = $LINES[$i - 1] ?? null;
+@     if ($line === null) {
+account.{$i}.enable = 0
+@         continue;
+@     }
+account.{$i}.enable = 1
+account.{$i}.label = {$line['TELNUM']}
+account.{$i}.display_name = {$line['USER_FULLNAME']}
+account.{$i}.auth_name = {$line['SIP_USERNAME']}
+account.{$i}.user_name = {$line['SIP_USERNAME']}
+account.{$i}.password = {$line['SIP_PASSWORD']}
+account.{$i}.sip_server.1.address = {$OPERATOR_IP}
+account.{$i}.sip_server.1.port = 5060
+voice_mail.number.{$i} = {$VOICEMAIL_EXT}
+@ }
