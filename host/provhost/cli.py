@@ -103,6 +103,15 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
     serve.add_argument("--api-port", type=int, default=None)
     handlers[("serve",)] = _serve
 
+    # request ---------------------------------------------------------------------------
+    req = groups.add_parser("request", help="run the chain for one request, print its trace")
+    req.add_argument("path")
+    req.add_argument("--proto", default="tftp", choices=["tftp", "http", "https", "ftp"])
+    req.add_argument("--ip", default="192.0.2.1", help="client address the request comes from")
+    req.add_argument("--user-agent", default="")
+    req.add_argument("--body", action="store_true", help="also print what would be sent")
+    handlers[("request",)] = _request
+
     # module ----------------------------------------------------------------------------
     mg = groups.add_parser("module", help="provisioning modules").add_subparsers(
         dest="cmd", required=True)
@@ -232,6 +241,20 @@ def _serve(svc: Service, a: argparse.Namespace) -> Any:
     run_server(svc, listen=a.listen, http_port=a.http_port, tftp_port=a.tftp_port,
                api_port=a.api_port)
     return None
+
+
+def _request(svc: Service, a: argparse.Namespace) -> Any:
+    from provhost.server.oneshot import request_once
+
+    answer, trace, body = request_once(svc, a.path, proto=a.proto, ip=a.ip,
+                                       user_agent=a.user_agent)
+    if a.json:
+        return {"trace": trace.as_dict(), "status": answer.status,
+                "body": body.decode("utf-8", "replace") if a.body else None}
+    text = trace.render()
+    if a.body and body:
+        text += "\n\n" + body.decode("utf-8", "replace")
+    return text
 
 
 def _render(result: Any, as_json: bool) -> str | None:

@@ -363,7 +363,6 @@ int main(int argc, char **argv) {
     sapi_module_struct *m = &php_embed_module;
     m->php_ini_ignore = 1;
     m->php_ini_ignore_cwd = 1;
-    m->ini_entries = strdup(ini);
     m->additional_functions = provhost_functions;
     m->ub_write = worker_ub_write;
     m->flush = worker_flush;
@@ -371,6 +370,7 @@ int main(int argc, char **argv) {
     m->executable_location = argv[0];
     zend_signal_startup();
     sapi_startup(m);
+    m->ini_entries = strdup(ini); /* after sapi_startup(), which resets it */
     if (m->startup(m) == FAILURE) {
         fprintf(stderr, "phpworker: PHP failed to start\n");
         return 70;

@@ -170,6 +170,9 @@ def test_crlf_line_endings() -> None:
         ('a 1 "A" FW=logo,,x\n',
          "phone_types:1: expected FW to be a comma-separated list of firmware slot identifiers, "
          "found 'logo,,x'"),
+        ('@set REVIEW="tftp:/{$MAC.cfg"\n',
+         "phone_types:1: unterminated expansion starting at column 7 ('{$MAC.cfg'): expected "
+         "'}' before the end of the line"),
         ("@include other\n",
          "phone_types:1: unknown directive '@include': expected @set or @unset"),
         ("@set\n", "phone_types:1: expected at least one NAME=value after @set"),

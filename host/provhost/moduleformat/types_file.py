@@ -36,14 +36,12 @@ from dataclasses import dataclass
 
 from provhost.moduleformat.model import (
     FIRMWARE_KINDS,
-    KNOWN_FIRMWARE_OPTIONS,
-    KNOWN_PHONE_OPTIONS,
     FirmwareType,
     FormatError,
     PhoneType,
 )
 from provhost.moduleformat.names import IDENT_MAX, is_identifier, is_option_name, is_script_name
-from provhost.templates import has_expansion
+from provhost.templates import has_expansion, split_expansions
 
 MAX_LINES_LIMIT = 1000  # no phone has more; a bigger number is a typo
 SIPNOTIFY_AUTH_VALUES = ("none", "basic", "digest", "auto")
@@ -212,9 +210,8 @@ def _found(token: Token | None) -> str:
 
 
 class _Parser:
-    def __init__(self, filename: str, known: frozenset[str], problems: list[FormatError] | None):
+    def __init__(self, filename: str, problems: list[FormatError] | None):
         self.filename = filename
-        self.known = known
         self.problems = problems
         self.defaults: dict[str, str] = {}
         self.seen: dict[str, int] = {}
@@ -303,6 +300,7 @@ class _Parser:
         """Static checks on known options whose value is plain (no late expansion)."""
         name, value = tok.name, tok.text
         if has_expansion(value):
+            split_expansions(value, self.filename, tok.line)  # expansions must be closed
             return
         if name == "SIPNOTIFY_auth" and value not in SIPNOTIFY_AUTH_VALUES:
             raise self.error(
@@ -348,7 +346,7 @@ class _Parser:
             raise self.error(tok.line, f"expected a non-empty name after {after!r}")
         return tok.text
 
-    def merged(self, record: Record, rest: list[Token], after: str) -> dict[str, str]:
+    def merged(self, rest: list[Token], after: str) -> dict[str, str]:
         own = self.options(rest, after)
         return {**self.defaults, **own}
 
@@ -362,7 +360,7 @@ def parse_phone_types(
 ) -> list[PhoneType]:
     """Parse a phone_types file.  Raises the first FormatError, or collects them all into
     `problems` (skipping bad records) when a list is given."""
-    parser = _Parser(filename, KNOWN_PHONE_OPTIONS, problems)
+    parser = _Parser(filename, problems)
 
     def build(record: Record) -> PhoneType:
         toks = record.tokens
@@ -377,7 +375,7 @@ def parse_phone_types(
                 f"{MAX_LINES_LIMIT}) after {ident!r}, found {_found(count_tok)}",
             )
         name = parser.name(_at(toks, 2), f"{ident} {count_tok.text}", record.line)
-        options = parser.merged(record, toks[3:], "the name")
+        options = parser.merged(toks[3:], "the name")
         return PhoneType(ident, int(count_tok.text), name, options, record.line)
 
     return parser.run(text, build)
@@ -387,7 +385,7 @@ def parse_firmware_types(
     text: str, filename: str = "firmware_types", problems: list[FormatError] | None = None
 ) -> list[FirmwareType]:
     """Parse a firmware_types file (slots); same error behaviour as parse_phone_types."""
-    parser = _Parser(filename, KNOWN_FIRMWARE_OPTIONS, problems)
+    parser = _Parser(filename, problems)
 
     def build(record: Record) -> FirmwareType:
         toks = record.tokens
@@ -400,7 +398,7 @@ def parse_firmware_types(
                 f"expected the slot kind ({', '.join(FIRMWARE_KINDS)}) after the name of "
                 f"{ident!r}, found {_found(kind_tok)}",
             )
-        options = parser.merged(record, toks[3:], "the kind")
+        options = parser.merged(toks[3:], "the kind")
         return FirmwareType(ident, name, kind_tok.text, options, record.line)
 
     return parser.run(text, build)

@@ -1,0 +1,46 @@
+"""Run the chain for one request without any network: `provhost request PATH`.
+
+This is the module author's "test your change" loop and the administrator's "why did this
+phone get a 404": the same engine and sandboxes as the server, one request, its trace.
+"""
+
+from __future__ import annotations
+
+import trio
+
+from provhost.chain.answer import Answer
+from provhost.chain.provisioner import ProvisioningRequest, Provisioner
+from provhost.chain.trace import Trace
+from provhost.engine import Engine
+from provhost.runtime.native import NativeRuntime
+from provhost.service import Service
+
+
+async def run_requests(svc: Service, requests: list[ProvisioningRequest]
+                       ) -> list[tuple[Answer, Trace, bytes]]:
+    """Answer each request in order through one engine (so markers carry over)."""
+    results = []
+    async with NativeRuntime() as runtime:
+        engine = Engine(svc, runtime)
+        try:
+            await engine.refresh()
+            prov = Provisioner(engine, marker_lifetime=float(svc.setting_get("MARKER_LIFETIME")))
+            for req in requests:
+                answer, trace = await prov.provision(req)
+                if answer.body is not None:
+                    body = answer.body
+                elif answer.file is not None:
+                    body = answer.file.read_bytes()
+                else:
+                    body = b""
+                results.append((answer, trace, body))
+        finally:
+            await engine.aclose()
+    return results
+
+
+def request_once(svc: Service, path: str, *, proto: str, ip: str, user_agent: str = ""
+                 ) -> tuple[Answer, Trace, bytes]:
+    headers = {"user-agent": user_agent} if user_agent else {}
+    req = ProvisioningRequest(proto=proto, path=path, client_ip=ip, headers=headers)
+    return trio.run(run_requests, svc, [req])[0]
