@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
+from functools import partial
 
 import trio
 from hypercorn.config import Config as HypercornConfig
@@ -23,6 +24,19 @@ from provhost.service import Service
 from provhost.tftp.server import serve_tftp
 
 log = logging.getLogger("provhost.server")
+
+
+@dataclass
+class BoundPorts:
+    """What the servers actually listen on (a configured port 0 picks a free one)."""
+
+    http: int
+    tftp: int
+    https: int | None = None
+
+
+def _port_of(binds: list[str]) -> int:
+    return int(binds[0].rsplit(":", 1)[1])
 
 
 @dataclass
@@ -52,7 +66,7 @@ def hypercorn_config(host: str, port: int, *, certfile: str | None = None,
 
 
 async def serve_all(svc: Service, cfg: ServerConfig, *,
-                    task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+                    task_status: trio.TaskStatus[BoundPorts] = trio.TASK_STATUS_IGNORED) -> None:
     async with NativeRuntime() as runtime:
         engine = Engine(svc, runtime)
         await engine.refresh()
@@ -61,19 +75,20 @@ async def serve_all(svc: Service, cfg: ServerConfig, *,
         try:
             async with trio.open_nursery() as nursery:
                 http = ProvisioningApp(prov, proto="http")
-                await nursery.start(hypercorn_serve, http,
-                                    hypercorn_config(cfg.listen, cfg.http_port))
-                if cfg.https_port and cfg.certfile:
+                http_binds = await nursery.start(hypercorn_serve, http,
+                                                 hypercorn_config(cfg.listen, cfg.http_port))
+                ports = BoundPorts(http=_port_of(http_binds), tftp=0)
+                if cfg.https_port is not None and cfg.certfile:
                     https = ProvisioningApp(prov, proto="https")
-                    await nursery.start(hypercorn_serve, https, hypercorn_config(
+                    https_binds = await nursery.start(hypercorn_serve, https, hypercorn_config(
                         cfg.listen, cfg.https_port, certfile=cfg.certfile, keyfile=cfg.keyfile))
-                await nursery.start(lambda task_status: serve_tftp(
-                    tftp_handler(prov), host=cfg.listen, port=cfg.tftp_port,
-                    task_status=task_status))
+                    ports.https = _port_of(https_binds)
+                ports.tftp = await nursery.start(partial(
+                    serve_tftp, tftp_handler(prov), host=cfg.listen, port=cfg.tftp_port))
                 log.info("provhost serving: HTTP %s:%d, TFTP %s:%d; modules: %s",
-                         cfg.listen, cfg.http_port, cfg.listen, cfg.tftp_port,
+                         cfg.listen, ports.http, cfg.listen, ports.tftp,
                          ", ".join(a.id for a in engine.chain()) or "none")
-                task_status.started()
+                task_status.started(ports)
         finally:
             with trio.CancelScope(shield=True):
                 await engine.aclose()

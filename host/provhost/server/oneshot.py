@@ -9,7 +9,7 @@ from __future__ import annotations
 import trio
 
 from provhost.chain.answer import Answer
-from provhost.chain.provisioner import ProvisioningRequest, Provisioner
+from provhost.chain.provisioner import Provisioner, ProvisioningRequest
 from provhost.chain.trace import Trace
 from provhost.engine import Engine
 from provhost.runtime.native import NativeRuntime
