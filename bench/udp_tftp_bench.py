@@ -34,7 +34,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def serve(kind: str) -> None:
+    import logging
+
     import trio
+
+    if os.environ.get("BENCH_DEBUG"):
+        logging.basicConfig(level=logging.DEBUG)
 
     sys.path.insert(0, str(ROOT / "host"))
     from provhost.tftp import BytesReply, TftpConfig, serve_tftp

@@ -194,10 +194,20 @@ final class Shim
         return true;
     }
 
+    /** "Class: message in providers/x.php line N", naming the module's frame, not the shim's. */
     public static function describe(\Throwable $e): string
     {
+        [$file, $line] = [$e->getFile(), $e->getLine()];
+        if (str_starts_with($file, '/shim/')) {
+            foreach ($e->getTrace() as $frame) {
+                if (isset($frame['file']) && !str_starts_with($frame['file'], '/shim/')) {
+                    [$file, $line] = [$frame['file'], $frame['line'] ?? 0];
+                    break;
+                }
+            }
+        }
         return get_class($e) . ': ' . self::mapMessage($e->getMessage()) . ' in '
-            . self::where($e->getFile()) . ' line ' . $e->getLine();
+            . self::where($file) . ' line ' . $line;
     }
 
     public static function onException(\Throwable $e): void

@@ -19,7 +19,7 @@ from provhost.moduleformat.model import FormatError
 from provhost.paths import Paths
 from provhost.registry import ModuleEntry
 from provhost.runtime.interface import ModuleImage
-from provhost.templates import compile_template
+from provhost.templates import compile_template_bytes
 
 log = logging.getLogger("provhost.prepare")
 
@@ -27,17 +27,6 @@ log = logging.getLogger("provhost.prepare")
 def _templates(root: Path) -> list[Path]:
     tdir = root / "templates"
     return sorted(tdir.glob("*.tpl")) if tdir.is_dir() else []
-
-
-def template_errors(entry: ModuleEntry) -> dict[str, str]:
-    """Compile every template without writing anything; name -> error message."""
-    errors = {}
-    for tpl in _templates(entry.module.root):
-        try:
-            compile_template(tpl.read_text(encoding="utf-8", errors="replace"), tpl.stem)
-        except FormatError as e:
-            errors[tpl.stem] = str(e)
-    return errors
 
 
 def prepare_module(entry: ModuleEntry, paths: Paths) -> ModuleImage:
@@ -56,11 +45,11 @@ def prepare_module(entry: ModuleEntry, paths: Paths) -> ModuleImage:
         (staging / "templates").mkdir(parents=True)
         for stem, data in sources:
             try:
-                php = compile_template(data.decode("utf-8", errors="replace"), stem)
+                php = compile_template_bytes(data, stem)
             except FormatError as e:
                 log.error("module %s: template %s does not compile: %s", entry.id, stem, e)
                 continue
-            (staging / "templates" / f"{stem}.php").write_text(php, encoding="utf-8")
+            (staging / "templates" / f"{stem}.php").write_bytes(php)
         try:
             staging.rename(compiled)
         except OSError:  # another process won the race: its result is identical

@@ -58,6 +58,7 @@ static char *request_body;
 static size_t request_len;
 static int finished;
 static size_t stderr_written;
+static char last_fatal[4096]; /* the last fatal error PHP logged in this request */
 
 /* ---------- frame I/O (blocking; any failure means the host is gone or hostile) ---------- */
 
@@ -213,6 +214,7 @@ static void worker_flush(void *ctx) { (void)ctx; }
 
 static void worker_log_message(const char *message, int syslog_type) {
     (void)syslog_type;
+    if (!strncmp(message, "PHP Fatal error:", 16)) snprintf(last_fatal, sizeof last_fatal, "%s", message);
     if (stderr_written > STDERR_CAP_PER_REQUEST) return;
     size_t n = strlen(message);
     stderr_written += n + 1;
@@ -308,6 +310,7 @@ static void empty_tmp(void) {
 static void run_one(const char *script) {
     finished = 0;
     stderr_written = 0;
+    last_fatal[0] = 0;
     if (php_request_startup() == FAILURE) {
         send_error_outcome("the PHP request could not start");
         return;
@@ -318,20 +321,22 @@ static void run_one(const char *script) {
     zend_stream_init_filename(&fh, script);
     php_execute_script(&fh);
     zend_destroy_file_handle(&fh);
-    if (!finished) {
-        char msg[4096];
-        if (PG(last_error_message)) {
-            snprintf(msg, sizeof msg, "PHP error: %s in %s on line %d",
-                     ZSTR_VAL(PG(last_error_message)),
-                     PG(last_error_file) ? ZSTR_VAL(PG(last_error_file)) : "?",
-                     PG(last_error_lineno));
-        } else {
-            snprintf(msg, sizeof msg, "the script ended without an outcome");
-        }
-        send_error_outcome(msg);
-        finished = 1;
+    /* Shutdown functions (the shim's among them) may still send the outcome; remember the
+     * last error now, because request shutdown forgets it. */
+    char msg[4096];
+    if (PG(last_error_message)) {
+        snprintf(msg, sizeof msg, "PHP error: %s in %s on line %d",
+                 ZSTR_VAL(PG(last_error_message)),
+                 PG(last_error_file) ? ZSTR_VAL(PG(last_error_file)) : "?",
+                 PG(last_error_lineno));
+    } else {
+        snprintf(msg, sizeof msg, "the script ended without an outcome");
     }
     php_request_shutdown(NULL);
+    if (!finished) {
+        send_error_outcome(last_fatal[0] ? last_fatal : msg);
+        finished = 1;
+    }
 }
 
 int main(int argc, char **argv) {

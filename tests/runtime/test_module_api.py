@@ -41,10 +41,10 @@ async def test_explicit_pass_next_and_exit(runtime, module):
 
 
 async def test_send_template_sees_globals_set_by_provider(runtime, module):
-    module.template("spa_main", """
+    module.template("spa_main", r"""
         <!-- template -->
-        vm=<?= $VOICEMAIL_EXT ?> tz=<?= $timezoneString ?>
-        <?php foreach ($LINES as $line) { ?>line <?= $line['TELNUM'] ?>
+        vm=<?= $VOICEMAIL_EXT ?> tz=<?= $timezoneString, "\n" ?>
+        <?php foreach ($LINES as $line) { ?>line <?= $line['TELNUM'], "\n" ?>
         <?php } ?>
     """)
     s = module.script("providers/spa.php", """

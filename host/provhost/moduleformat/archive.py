@@ -183,11 +183,9 @@ def _extract_zip(source: Path, dest: Path, limits: Limits) -> None:
             try:
                 with archive.open(info) as reader:
                     _write_stream(reader, dest / rel, rel, budget)
-            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError,
-                    EOFError, ValueError) as exc:
-                # zlib.error is a subclass of Exception only; caught below
-                raise ArchiveError(source, f"cannot unpack {rel!r}: {exc}") from None
-            except Exception as exc:  # zlib.error, lzma.LZMAError, bz2 errors
+            except ArchiveError:
+                raise
+            except Exception as exc:  # BadZipFile (CRC), zlib/lzma/bz2 errors, unsupported
                 raise ArchiveError(source, f"cannot unpack {rel!r}: {exc}") from None
 
 

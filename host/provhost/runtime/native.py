@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any
 
 import trio
-
 from provhost_sandbox.php_worker import WorkerLimits, WorkerMounts, worker_argv
 from provhost_sandbox.seccomp import default_filter
 

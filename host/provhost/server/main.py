@@ -18,6 +18,7 @@ from hypercorn.trio import serve as hypercorn_serve
 from provhost.chain.provisioner import Provisioner
 from provhost.engine import Engine
 from provhost.runtime.native import NativeRuntime
+from provhost.server.api_app import ApiApp, load_or_create_token
 from provhost.server.http_app import ProvisioningApp
 from provhost.server.tftp_adapter import tftp_handler
 from provhost.service import Service
@@ -32,6 +33,7 @@ class BoundPorts:
 
     http: int
     tftp: int
+    api: int = 0
     https: int | None = None
 
 
@@ -83,10 +85,14 @@ async def serve_all(svc: Service, cfg: ServerConfig, *,
                     https_binds = await nursery.start(hypercorn_serve, https, hypercorn_config(
                         cfg.listen, cfg.https_port, certfile=cfg.certfile, keyfile=cfg.keyfile))
                     ports.https = _port_of(https_binds)
+                api = ApiApp(svc, engine, prov, load_or_create_token(svc.paths.data_dir))
+                api_binds = await nursery.start(hypercorn_serve, api,
+                                                hypercorn_config(cfg.api_listen, cfg.api_port))
+                ports.api = _port_of(api_binds)
                 ports.tftp = await nursery.start(partial(
                     serve_tftp, tftp_handler(prov), host=cfg.listen, port=cfg.tftp_port))
-                log.info("provhost serving: HTTP %s:%d, TFTP %s:%d; modules: %s",
-                         cfg.listen, ports.http, cfg.listen, ports.tftp,
+                log.info("provhost serving: HTTP %s:%d, TFTP %s:%d, API %s:%d; modules: %s",
+                         cfg.listen, ports.http, cfg.listen, ports.tftp, cfg.api_listen, ports.api,
                          ", ".join(a.id for a in engine.chain()) or "none")
                 task_status.started(ports)
         finally:

@@ -97,7 +97,8 @@ class _Server:
         self.upload_handler = upload_handler
         self.max_upload = max_upload
         self.config = config
-        self.active: set[Address] = set()  # peers with a transfer in progress
+        # peer address -> event set when its transfer ends (see `_transfer`)
+        self.active: dict[Address, trio.Event] = {}
         self.per_ip: Counter[str] = Counter()
         self.nursery: trio.Nursery
         self.listener: trio.socket.SocketType
@@ -136,18 +137,17 @@ class _Server:
                         packet.opcode.name, packet.filename, _peer(addr), message)
             await self._reply(addr, code, message)
             return
-        if addr in self.active:
-            log.debug("tftp repeated request from %s ignored", _peer(addr))
-            return
         negotiated = negotiate(
             packet.options,
             write=packet.opcode is Opcode.WRQ,
             max_blksize=self.config.max_blksize,
             max_windowsize=self.config.max_windowsize,
         )
-        self.active.add(addr)
+        previous = self.active.get(addr)
+        if previous is None:
+            self.active[addr] = trio.Event()
         self.per_ip[addr[0]] += 1
-        self.nursery.start_soon(self._transfer, packet, negotiated, addr)
+        self.nursery.start_soon(self._transfer, packet, negotiated, addr, previous)
 
     def _check(self, request: Request, addr: Address) -> tuple[int, str] | None:
         """Why this request cannot start (error code, message), or None."""
@@ -172,8 +172,6 @@ class _Server:
                 f"upload of {negotiated.client_tsize} bytes exceeds the "
                 f"{self.max_upload}-byte limit"
             )
-        if addr in self.active:
-            return None  # a retransmitted request: dispatch drops it silently
         if self.per_ip[addr[0]] >= self.config.max_per_client:
             return ErrorCode.NOT_DEFINED, (
                 f"too many concurrent transfers from {addr[0]} "
@@ -183,10 +181,32 @@ class _Server:
             return ErrorCode.NOT_DEFINED, "server busy: too many concurrent transfers"
         return None
 
-    async def _transfer(self, packet: Request, negotiated: Negotiated, addr: Address) -> None:
-        request = TftpRequest(packet.filename, (addr[0], addr[1]), packet.mode,
-                              dict(packet.options))
+    async def _transfer(
+        self,
+        packet: Request,
+        negotiated: Negotiated,
+        addr: Address,
+        previous: trio.Event | None,
+    ) -> None:
+        """Run one transfer on a fresh socket; never raises.
+
+        A request from a peer address that already has a transfer running is either a
+        retransmission (the client got impatient) or the client's next request racing
+        the final ACK of its last one.  We wait one retransmission timeout for the running
+        transfer to end: if it does, this is a new request and is served; if not, it was
+        a retransmission and is dropped.
+        """
+        done = self.active.get(addr) if previous is None else None
         try:
+            if previous is not None:
+                with trio.move_on_after(self.config.timeout):
+                    await previous.wait()
+                if not previous.is_set() or addr in self.active:
+                    log.debug("tftp repeated request from %s ignored", _peer(addr))
+                    return
+                done = self.active[addr] = trio.Event()
+            request = TftpRequest(packet.filename, (addr[0], addr[1]), packet.mode,
+                                  dict(packet.options))
             with trio.socket.socket(self.listener.family, socket.SOCK_DGRAM) as sock:
                 await sock.bind((self.host, 0))
                 link = _Link(sock, addr)
@@ -197,7 +217,10 @@ class _Server:
         except Exception:
             log.exception("tftp transfer %r for %s crashed", packet.filename, _peer(addr))
         finally:
-            self.active.discard(addr)
+            if done is not None:
+                done.set()
+                if self.active.get(addr) is done:
+                    del self.active[addr]
             self.per_ip[addr[0]] -= 1
             if self.per_ip[addr[0]] <= 0:
                 del self.per_ip[addr[0]]

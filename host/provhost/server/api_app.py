@@ -1,0 +1,347 @@
+"""The management REST API (ASGI, served by hypercorn on its own port, loopback by default).
+
+Routes live in one table; the OpenAPI description is generated from that same table, so
+the two cannot drift apart.  Every route except the description needs
+`Authorization: Bearer <token>` (the token is in the data directory, `api-token`).
+Every operation goes through the service layer the CLI uses.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+import secrets
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from provhost.chain.provisioner import Provisioner
+from provhost.engine import Engine
+from provhost.service import Service, ServiceError
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+MAX_BODY = 64 * 1024 * 1024  # a module archive
+
+
+def load_or_create_token(data_dir: Path) -> str:
+    path = data_dir / "api-token"
+    if path.is_file():
+        return path.read_text().strip()
+    token = secrets.token_urlsafe(32)
+    path.write_text(token + "\n")
+    path.chmod(0o600)
+    return token
+
+
+class HttpError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    params: dict[str, str]
+    query: dict[str, str]
+    body: bytes
+
+    def json(self) -> dict[str, Any]:
+        try:
+            value = json.loads(self.body or b"{}")
+        except ValueError:
+            raise HttpError(400, "request body is not valid JSON") from None
+        if not isinstance(value, dict):
+            raise HttpError(400, "request body must be a JSON object")
+        return value
+
+    def field(self, name: str, *, required: bool = True) -> Any:
+        value = self.json().get(name)
+        if required and value is None:
+            raise HttpError(400, f"missing field {name!r}")
+        return value
+
+    def flag(self, name: str) -> bool:
+        return self.query.get(name, "").lower() in ("1", "true", "yes")
+
+
+Handler = Callable[["ApiApp", Request], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: str  # OpenAPI style: /modules/{module_id}
+    summary: str
+    handler: Handler
+    body: str | None = None  # description of the JSON (or binary) body, for the spec
+    status: int = 200
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.pattern) + "$")
+
+
+# -- handlers ---------------------------------------------------------------------------
+async def _modules(app: ApiApp, r: Request) -> Any:
+    return app.svc.module_list()
+
+
+async def _module_install(app: ApiApp, r: Request) -> Any:
+    with tempfile.NamedTemporaryFile(suffix=".zip", dir=app.svc.paths.data_dir) as f:
+        f.write(r.body)
+        f.flush()
+        result = app.svc.module_install(Path(f.name), allow_unsigned=r.flag("allow_unsigned"),
+                                        force=r.flag("force"))
+    await app.modules_changed()
+    return result
+
+
+async def _module_remove(app: ApiApp, r: Request) -> Any:
+    app.svc.module_remove(r.params["module_id"])
+    await app.modules_changed()
+
+
+async def _module_enable(app: ApiApp, r: Request) -> Any:
+    result = app.svc.module_enable(r.params["module_id"])
+    await app.modules_changed()
+    return result
+
+
+async def _module_disable(app: ApiApp, r: Request) -> Any:
+    result = app.svc.module_disable(r.params["module_id"])
+    await app.modules_changed()
+    return result
+
+
+async def _module_sequence(app: ApiApp, r: Request) -> Any:
+    result = app.svc.module_sequence(r.params["module_id"], r.field("sequence", required=False))
+    await app.modules_changed()
+    return result
+
+
+async def _phones(app: ApiApp, r: Request) -> Any:
+    return app.svc.phone_list()
+
+
+async def _phone_add(app: ApiApp, r: Request) -> Any:
+    return app.svc.phone_add(r.field("mac"), r.field("phone_type"),
+                             r.field("module", required=False))
+
+
+async def _phone_show(app: ApiApp, r: Request) -> Any:
+    return app.svc.phone_show(r.params["mac"])
+
+
+async def _phone_remove(app: ApiApp, r: Request) -> Any:
+    app.svc.phone_remove(r.params["mac"])
+
+
+async def _phone_lines(app: ApiApp, r: Request) -> Any:
+    return app.svc.line_list(r.params["mac"])
+
+
+async def _users(app: ApiApp, r: Request) -> Any:
+    return app.svc.user_list()
+
+
+async def _user_add(app: ApiApp, r: Request) -> Any:
+    return app.svc.user_add(r.field("username"), r.field("fullname"))
+
+
+async def _user_rename(app: ApiApp, r: Request) -> Any:
+    return app.svc.user_rename(r.params["username"], r.field("fullname"))
+
+
+async def _user_remove(app: ApiApp, r: Request) -> Any:
+    app.svc.user_remove(r.params["username"])
+
+
+async def _lines(app: ApiApp, r: Request) -> Any:
+    return app.svc.line_list()
+
+
+async def _line_add(app: ApiApp, r: Request) -> Any:
+    body = r.json()
+    return app.svc.line_add(
+        str(r.field("telnum")), user=body.get("user"), phone=body.get("phone"),
+        sip_username=body.get("sip_username"), sip_password=body.get("sip_password"),
+        label=body.get("label", ""))
+
+
+async def _line_assign(app: ApiApp, r: Request) -> Any:
+    return app.svc.line_assign(r.params["telnum"], r.field("phone", required=False))
+
+
+async def _line_remove(app: ApiApp, r: Request) -> Any:
+    app.svc.line_remove(r.params["telnum"])
+
+
+async def _settings(app: ApiApp, r: Request) -> Any:
+    return app.svc.settings()
+
+
+async def _setting_set(app: ApiApp, r: Request) -> Any:
+    return {"name": r.params["name"],
+            "value": app.svc.setting_set(r.params["name"], str(r.field("value")))}
+
+
+async def _traces(app: ApiApp, r: Request) -> Any:
+    try:
+        limit = max(1, min(500, int(r.query.get("limit", "50"))))
+    except ValueError:
+        raise HttpError(400, "limit must be an integer") from None
+    return [t.as_dict() for t in app.provisioner.traces.recent(limit)]
+
+
+async def _spec(app: ApiApp, r: Request) -> Any:
+    return openapi()
+
+
+ROUTES: list[Route] = [
+    Route("GET", "/openapi.json", "this description", _spec),
+    Route("GET", "/modules", "modules in chain order, with quarantine state", _modules),
+    Route("POST", "/modules", "install or upgrade an add-on module (body: the zip; "
+          "query allow_unsigned, force)", _module_install, body="application/zip", status=201),
+    Route("DELETE", "/modules/{module_id}", "remove an add-on module", _module_remove),
+    Route("POST", "/modules/{module_id}/enable", "enable a module (lifts a quarantine)",
+          _module_enable),
+    Route("POST", "/modules/{module_id}/disable", "disable a module", _module_disable),
+    Route("PUT", "/modules/{module_id}/sequence", "set the sequence (null resets it)",
+          _module_sequence, body='{"sequence": "4"}'),
+    Route("GET", "/phones", "provisioned phones", _phones),
+    Route("POST", "/phones", "add a phone", _phone_add,
+          body='{"mac": "...", "phone_type": "...", "module": null}', status=201),
+    Route("GET", "/phones/{mac}", "one phone", _phone_show),
+    Route("DELETE", "/phones/{mac}", "forget a phone", _phone_remove),
+    Route("GET", "/phones/{mac}/lines", "the lines on a phone", _phone_lines),
+    Route("GET", "/users", "users", _users),
+    Route("POST", "/users", "add a user", _user_add,
+          body='{"username": "...", "fullname": "..."}', status=201),
+    Route("PATCH", "/users/{username}", "change a user's full name", _user_rename,
+          body='{"fullname": "..."}'),
+    Route("DELETE", "/users/{username}", "remove a user", _user_remove),
+    Route("GET", "/lines", "extensions", _lines),
+    Route("POST", "/lines", "add an extension", _line_add,
+          body='{"telnum": "10", "user": null, "phone": null, "sip_username": null, '
+               '"sip_password": null, "label": ""}', status=201),
+    Route("PUT", "/lines/{telnum}/phone", "put an extension on a phone (null: off)",
+          _line_assign, body='{"phone": "112233445566"}'),
+    Route("DELETE", "/lines/{telnum}", "remove an extension", _line_remove),
+    Route("GET", "/settings", "global settings", _settings),
+    Route("PUT", "/settings/{name}", "change a setting", _setting_set, body='{"value": "..."}'),
+    Route("GET", "/traces", "recent request traces, newest first (query: limit)", _traces),
+]
+PREFIX = "/api/v1"
+
+
+def openapi() -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    for route in ROUTES:
+        params = re.findall(r"\{(\w+)\}", route.pattern)
+        op: dict[str, Any] = {
+            "summary": route.summary,
+            "parameters": [{"name": p, "in": "path", "required": True,
+                            "schema": {"type": "string"}} for p in params],
+            "responses": {str(route.status): {"description": "success"},
+                          "400": {"description": "refused; body {\"error\": ...}"},
+                          "401": {"description": "missing or wrong token"}},
+        }
+        if route.body == "application/zip":
+            op["requestBody"] = {"content": {"application/zip": {
+                "schema": {"type": "string", "format": "binary"}}}}
+        elif route.body:
+            op["requestBody"] = {"content": {"application/json": {
+                "schema": {"type": "object"}, "example": json.loads(route.body)}}}
+        paths.setdefault(PREFIX + route.pattern, {})[route.method.lower()] = op
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "provhost management API", "version": "1"},
+        "components": {"securitySchemes": {"token": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"token": []}],
+        "paths": paths,
+    }
+
+
+def _status_for(message: str) -> int:
+    return 404 if message.startswith(("no ", "unknown setting")) else 400
+
+
+class ApiApp:
+    def __init__(self, svc: Service, engine: Engine, provisioner: Provisioner, token: str):
+        self.svc, self.engine, self.provisioner, self.token = svc, engine, provisioner, token
+        self._routes = [(r, r.regex) for r in ROUTES]
+
+    async def modules_changed(self) -> None:
+        await self.engine.refresh()
+
+    def _authorised(self, scope: Scope) -> bool:
+        for k, v in scope["headers"]:
+            if k.lower() == b"authorization":
+                scheme, _, value = v.decode("latin-1").partition(" ")
+                return scheme.lower() == "bearer" and hmac.compare_digest(value.strip(), self.token)
+        return False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while (msg := await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        if scope["type"] != "http":
+            return
+        try:
+            status, payload = await self._dispatch(scope, receive)
+        except HttpError as e:
+            status, payload = e.status, {"error": str(e)}
+        except ServiceError as e:
+            status, payload = _status_for(str(e)), {"error": str(e)}
+        body = json.dumps(payload, default=str).encode()
+        await send({"type": "http.response.start", "status": status, "headers": [
+            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _dispatch(self, scope: Scope, receive: Receive) -> tuple[int, Any]:
+        path = scope["path"]
+        if not path.startswith(PREFIX):
+            raise HttpError(404, f"no such endpoint; the API lives under {PREFIX}")
+        sub = path[len(PREFIX):] or "/"
+        allowed = []
+        for route, regex in self._routes:
+            m = regex.match(sub)
+            if m is None:
+                continue
+            allowed.append(route.method)
+            if route.method != scope["method"]:
+                continue
+            if route.handler is not _spec and not self._authorised(scope):
+                raise HttpError(401, "missing or wrong API token (Authorization: Bearer ...)")
+            body = await _read_body(receive)
+            query = dict(p.partition("=")[::2] for p in
+                         scope.get("query_string", b"").decode().split("&") if p)
+            result = await route.handler(self, Request(scope["method"], sub, m.groupdict(),
+                                                       query, body))
+            return route.status, {"ok": True} if result is None else result
+        if allowed:
+            raise HttpError(405, f"method not allowed; use {', '.join(allowed)}")
+        raise HttpError(404, f"no such endpoint: {path}")
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks, size = [], 0
+    while True:
+        msg = await receive()
+        chunk = msg.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise HttpError(413, f"request body larger than {MAX_BODY} bytes")
+        chunks.append(chunk)
+        if not msg.get("more_body"):
+            return b"".join(chunks)
