@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -65,7 +66,7 @@ async def test_no_network_even_to_loopback(pool, module):
         await stream.aclose()
 
     async with trio.open_nursery() as nursery:
-        listeners = await nursery.start(trio.serve_tcp, handler, 0, "127.0.0.1")
+        listeners = await nursery.start(partial(trio.serve_tcp, handler, 0, host="127.0.0.1"))
         port = listeners[0].socket.getsockname()[1]
         out, m = await attack(pool, module, """
             $url = "http://127.0.0.1:$PORT/";
@@ -167,8 +168,7 @@ async def test_crash_by_unbounded_recursion(pool, module):
         f(0);
     """, timeout=20.0)
     assert out.action is Action.ERROR
-    assert "killed" in out.error or "Maximum function nesting" in out.error or \
-        "Allowed memory" in out.error, out.error
+    assert "killed by a crash (SIGSEGV" in out.error or "Allowed memory" in out.error, out.error
 
 
 async def test_no_state_leaks_into_next_request(pool, module):
@@ -199,10 +199,10 @@ async def test_no_state_leaks_into_next_request(pool, module):
     assert pool.stats()["started"] == 1  # the same worker served both
 
 
-async def test_broker_unknown_reply_does_not_hurt_host(pool, module):
+async def test_garbage_outcome_from_php_kills_only_that_worker(pool, module):
     out, _ = await attack(pool, module, "provhost_finish('not msgpack'); ")
-    assert out.action is Action.ERROR and "protocol violation" in out.error or \
-        "not a map" in out.error
+    assert out.action is Action.ERROR
+    assert "protocol violation" in out.error
 
 
 async def test_double_finish_is_refused(pool, module):

@@ -89,13 +89,13 @@ async def test_windowsize_sends_a_window_before_each_ack(start_server: Starter) 
 
 
 async def test_rollover_past_65535_blocks(start_server: Starter) -> None:
-    big = bytes(i % 253 for i in range(8 * 66_000 + 3))  # 66001 blocks of 8 bytes
+    big = bytes(i % 253 for i in range(8 * 65_600 + 3))  # 65601 blocks of 8 bytes
     files = Files({"/blob": BLOB, "/stream-big": big})
     port = await start_server(files)
     result = await get(port, "/stream-big", options={"blksize": "8", "windowsize": "64"})
     assert result.data == big
     blocks = [p.block for p in result.trace if isinstance(p, Data)]
-    assert blocks[65534:65537] == [65535, 0, 1] and len(blocks) == 66_001
+    assert blocks[65534:65537] == [65535, 0, 1] and len(blocks) == 65_601
 
 
 async def test_netascii_mode_names_case_insensitive(start_server: Starter) -> None:
@@ -406,3 +406,14 @@ async def test_wrq_dally_reacks_lost_final_ack(start_server: Starter) -> None:
         await sock.sendto(encode(Data(1, b"short")), server)  # as if our ACK was lost
         assert (await recv_packet(sock))[0] == Ack(1)
     assert stored == [b"short"]
+
+
+async def test_back_to_back_requests_from_one_port(start_server: Starter) -> None:
+    """The next RRQ may reach the server before the final ACK of the previous transfer;
+    it must be served, not mistaken for a retransmission."""
+    files = Files({"/a": b"first", "/b": b"second"})
+    port = await start_server(files)
+    with await udp_socket() as sock:
+        for path in ("/a", "/b", "/b", "/a"):
+            assert (await get(port, path, sock=sock)).data == files.files[path]
+    assert [r.path for r in files.requests] == ["/a", "/b", "/b", "/a"]

@@ -20,6 +20,7 @@ from typing import Any
 
 from provhost.chain.provisioner import Provisioner
 from provhost.engine import Engine
+from provhost.server.lifespan import acknowledge_lifespan
 from provhost.service import Service, ServiceError
 
 Scope = dict[str, Any]
@@ -291,9 +292,7 @@ class ApiApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            while (msg := await receive())["type"] != "lifespan.shutdown":
-                await send({"type": "lifespan.startup.complete"})
-            await send({"type": "lifespan.shutdown.complete"})
+            await acknowledge_lifespan(receive, send)
             return
         if scope["type"] != "http":
             return

@@ -19,6 +19,7 @@ from provhost.chain.provisioner import (
     ProvisioningRequest,
     provision_with_deadline,
 )
+from provhost.server.lifespan import acknowledge_lifespan
 
 log = logging.getLogger("provhost.http")
 
@@ -53,13 +54,8 @@ class ProvisioningApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            while True:
-                msg = await receive()
-                if msg["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif msg["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
+            await acknowledge_lifespan(receive, send)
+            return
         if scope["type"] != "http":
             return
         method = scope["method"]
