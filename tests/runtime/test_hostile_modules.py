@@ -164,11 +164,17 @@ async def test_ffi_is_unavailable(pool, module):
 
 async def test_crash_by_unbounded_recursion(pool, module):
     out, _ = await attack(pool, module, """
-        function f($n) { return f($n + 1) + 1; }
+        function f($n) { return array_map('f', [$n + 1]); }
         f(0);
     """, timeout=20.0)
     assert out.action is Action.ERROR
-    assert "killed by a crash (SIGSEGV" in out.error or "Allowed memory" in out.error, out.error
+    assert "killed by a crash (SIGSEGV" in out.error, out.error
+    assert pool.stats()["crashed"] == 1
+
+
+async def test_recursion_in_php_frames_hits_memory_limit(pool, module):
+    out, _ = await attack(pool, module, "function f($n) { return f($n + 1) + 1; } f(0);")
+    assert out.action is Action.ERROR and "Allowed memory size" in out.error, out.error
 
 
 async def test_no_state_leaks_into_next_request(pool, module):

@@ -8,13 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import trio
-
 from provhost.tftp.packets import (
     Ack,
     Data,
     Error,
-    OptionAck,
     Opcode,
+    OptionAck,
     Packet,
     Request,
     decode,

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 import trio
-
 from provhost.tftp import serve_tftp
 
 Starter = Callable[..., Awaitable[int]]

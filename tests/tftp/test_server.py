@@ -4,9 +4,8 @@ windows, stray TIDs, garbage on the server port, limits, uploads."""
 from __future__ import annotations
 
 import trio
-
 from provhost.tftp import BytesReply, ErrorReply, FileReply, TftpConfig, TftpRequest
-from provhost.tftp.packets import Ack, Data, Error, OptionAck, Opcode, Request, encode
+from provhost.tftp.packets import Ack, Data, Error, Opcode, OptionAck, Request, encode
 
 from .client import HOST, TftpError, get, put, recv_packet, udp_socket
 from .conftest import Starter

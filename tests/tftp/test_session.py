@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from provhost.tftp.packets import Ack, Data, Error, OptionAck, Opcode, Request
+from provhost.tftp.packets import Ack, Data, Error, Opcode, OptionAck, Request
 from provhost.tftp.session import (
     READ_TRANSITIONS,
     WRITE_TRANSITIONS,

@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import trio
-
 from provhost.tftp import BytesReply, ErrorReply, FileReply, TftpRequest
 
 from .conftest import Starter

@@ -51,14 +51,15 @@ class ServerConfig:
     https_port: int | None = None
     certfile: str | None = None
     keyfile: str | None = None
+    http_read_timeout: float = 10.0  # drop a client that stops sending (slowloris)
 
 
 def hypercorn_config(host: str, port: int, *, certfile: str | None = None,
-                     keyfile: str | None = None) -> HypercornConfig:
+                     keyfile: str | None = None, read_timeout: float = 10.0) -> HypercornConfig:
     config = HypercornConfig()
     config.bind = [f"{host}:{port}"]
     config.keep_alive_max_requests = 100_000  # phones and benchmarks keep connections open
-    config.read_timeout = 10  # a client that stops sending (slowloris) is dropped
+    config.read_timeout = read_timeout  # a client that stops sending (slowloris) is dropped
     config.accesslog = None
     config.errorlog = logging.getLogger("provhost.hypercorn")
     config.backlog = 1024
@@ -78,7 +79,8 @@ async def serve_all(svc: Service, cfg: ServerConfig, *,
             async with trio.open_nursery() as nursery:
                 http = ProvisioningApp(prov, proto="http")
                 http_binds = await nursery.start(hypercorn_serve, http,
-                                                 hypercorn_config(cfg.listen, cfg.http_port))
+                                                 hypercorn_config(cfg.listen, cfg.http_port,
+                                                                  read_timeout=cfg.http_read_timeout))
                 ports = BoundPorts(http=_port_of(http_binds), tftp=0)
                 if cfg.https_port is not None and cfg.certfile:
                     https = ProvisioningApp(prov, proto="https")

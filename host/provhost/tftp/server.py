@@ -81,6 +81,22 @@ async def serve_tftp(
                 await server.dispatch(datagram, addr)
 
 
+class _Active:
+    """One peer address's running transfer, as the listener needs to see it."""
+
+    def __init__(self) -> None:
+        self.done = trio.Event()
+        self.session: ReadSession | WriteSession | None = None  # None while the handler runs
+
+    @property
+    def finishing(self) -> bool:
+        """True once the peer has (or may have) everything it asked for."""
+        session = self.session
+        if isinstance(session, ReadSession):
+            return session.last_block_sent
+        return session is not None and session.state is not WriteState.AWAIT_DATA
+
+
 class _Server:
     """State shared by the listener and the transfer tasks (active peers, limits)."""
 
@@ -97,8 +113,7 @@ class _Server:
         self.upload_handler = upload_handler
         self.max_upload = max_upload
         self.config = config
-        # peer address -> event set when its transfer ends (see `_transfer`)
-        self.active: dict[Address, trio.Event] = {}
+        self.active: dict[Address, _Active] = {}  # peer address -> its running transfer
         self.per_ip: Counter[str] = Counter()
         self.nursery: trio.Nursery
         self.listener: trio.socket.SocketType
@@ -130,27 +145,25 @@ class _Server:
                 f"expected RRQ or WRQ on the server port, got {name}",
             )
             return
-        refusal = self._check(packet, addr)
-        if refusal is not None:
-            code, message = refusal
+        checked = self._check(packet, addr)
+        if not isinstance(checked, Negotiated):
+            code, message = checked
             log.warning("tftp %s %r from %s refused: %s",
                         packet.opcode.name, packet.filename, _peer(addr), message)
             await self._reply(addr, code, message)
             return
-        negotiated = negotiate(
-            packet.options,
-            write=packet.opcode is Opcode.WRQ,
-            max_blksize=self.config.max_blksize,
-            max_windowsize=self.config.max_windowsize,
-        )
         previous = self.active.get(addr)
         if previous is None:
-            self.active[addr] = trio.Event()
+            self.active[addr] = _Active()
+        elif not previous.finishing:
+            # the client retransmitted its request while we prepare or send the answer
+            log.debug("tftp repeated request from %s ignored", _peer(addr))
+            return
         self.per_ip[addr[0]] += 1
-        self.nursery.start_soon(self._transfer, packet, negotiated, addr, previous)
+        self.nursery.start_soon(self._transfer, packet, checked, addr, previous)
 
-    def _check(self, request: Request, addr: Address) -> tuple[int, str] | None:
-        """Why this request cannot start (error code, message), or None."""
+    def _check(self, request: Request, addr: Address) -> Negotiated | tuple[int, str]:
+        """The negotiated options, or why this request cannot start (error code, message)."""
         if request.mode not in MODES:
             return ErrorCode.ILLEGAL_OPERATION, (
                 f"unsupported transfer mode {request.mode!r}: use octet or netascii"
@@ -179,37 +192,37 @@ class _Server:
             )
         if len(self.active) >= self.config.max_transfers:
             return ErrorCode.NOT_DEFINED, "server busy: too many concurrent transfers"
-        return None
+        return negotiated
 
     async def _transfer(
         self,
         packet: Request,
         negotiated: Negotiated,
         addr: Address,
-        previous: trio.Event | None,
+        previous: _Active | None,
     ) -> None:
         """Run one transfer on a fresh socket; never raises.
 
-        A request from a peer address that already has a transfer running is either a
-        retransmission (the client got impatient) or the client's next request racing
-        the final ACK of its last one.  We wait one retransmission timeout for the running
-        transfer to end: if it does, this is a new request and is served; if not, it was
-        a retransmission and is dropped.
+        `previous` is set when this peer address still has a transfer that already sent
+        its last block: the client's next request raced its own final ACK.  We let that
+        transfer end first (it will, within one retransmission timeout at most).
         """
-        done = self.active.get(addr) if previous is None else None
+        active: _Active | None = None
         try:
             if previous is not None:
-                with trio.move_on_after(self.config.timeout):
-                    await previous.wait()
-                if not previous.is_set() or addr in self.active:
-                    log.debug("tftp repeated request from %s ignored", _peer(addr))
+                with trio.move_on_after(self.config.timeout * (self.config.retries + 1)):
+                    await previous.done.wait()
+                if addr in self.active:
+                    log.debug("tftp request from %s overlaps its previous one: ignored",
+                              _peer(addr))
                     return
-                done = self.active[addr] = trio.Event()
+                self.active[addr] = _Active()
+            active = self.active[addr]
             request = TftpRequest(packet.filename, (addr[0], addr[1]), packet.mode,
                                   dict(packet.options))
             with trio.socket.socket(self.listener.family, socket.SOCK_DGRAM) as sock:
                 await sock.bind((self.host, 0))
-                link = _Link(sock, addr)
+                link = _Link(sock, addr, active)
                 if packet.opcode is Opcode.RRQ:
                     await self._read(link, request, negotiated)
                 else:
@@ -217,9 +230,9 @@ class _Server:
         except Exception:
             log.exception("tftp transfer %r for %s crashed", packet.filename, _peer(addr))
         finally:
-            if done is not None:
-                done.set()
-                if self.active.get(addr) is done:
+            if active is not None:
+                active.done.set()
+                if self.active.get(addr) is active:
                     del self.active[addr]
             self.per_ip[addr[0]] -= 1
             if self.per_ip[addr[0]] <= 0:
@@ -311,10 +324,11 @@ class _Server:
 class _Link:
     """One transfer's socket and peer: sends packets, runs a session until it rests."""
 
-    def __init__(self, sock: trio.socket.SocketType, peer: Address) -> None:
+    def __init__(self, sock: trio.socket.SocketType, peer: Address, active: _Active) -> None:
         self.sock = sock
         self.peer = peer
         self.peer_name = _peer(peer)
+        self.active = active
 
     async def send(self, packets: list[Packet]) -> None:
         for packet in packets:
@@ -327,6 +341,7 @@ class _Link:
         source: BlockSource | None = None,
     ) -> None:
         """Feed the session until it finishes or waits for an upload verdict."""
+        self.active.session = session
         if source is not None:
             outgoing += await _fill(session, source)  # type: ignore[arg-type]
         await self.send(outgoing)

@@ -251,6 +251,11 @@ class ReadSession(_Session):
             return 0
         return self.windowsize - len(self._outstanding)
 
+    @property
+    def last_block_sent(self) -> bool:
+        """The final (short) block has been handed out; only ACKs remain."""
+        return self._last_supplied
+
     def supply(self, payload: bytes) -> Data:
         """Take the next block of the file; returns its DATA packet to send."""
         if self.blocks_wanted <= 0:
