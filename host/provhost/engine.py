@@ -7,14 +7,27 @@ to that runtime's nursery, so nothing outlives the server.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 import trio
 
+from provhost.chain.dialplan_data import build_dialplan_data
+from provhost.chain.variables import settings_vars
 from provhost.prepare import prepare_module
 from provhost.registry import ModuleEntry
-from provhost.runtime.interface import ModuleImage, ModulePool, Runtime
+from provhost.runtime.interface import (
+    Action,
+    BrokerError,
+    ModuleImage,
+    ModulePool,
+    Runtime,
+    ScriptCall,
+    ScriptKind,
+)
 from provhost.service import Service
 
 log = logging.getLogger("provhost.engine")
@@ -29,10 +42,19 @@ class ActiveModule:
     pool: ModulePool
     consecutive_failures: int = 0
     compiled_options: dict[str, dict[str, str]] = field(default_factory=dict)
+    dialplans: dict[str, str] = field(default_factory=dict)  # name -> generated text
+    dialplans_for: str = ""  # digest of the $DIALPLAN_DATA they were generated from
 
     @property
     def id(self) -> str:
         return self.entry.id
+
+
+class _NoCapabilities:
+    """Dialplan scripts compute text from their input; they may call nothing."""
+
+    async def call(self, function: str, args: list[Any]) -> Any:
+        raise BrokerError(f"{function}() is not available to a dialplan script")
 
 
 class Engine:
@@ -71,6 +93,38 @@ class Engine:
 
     def get(self, module_id: str) -> ActiveModule | None:
         return self._active.get(module_id)
+
+    def dialplan_data(self) -> list[list[str | int]]:
+        store = self.service.store
+        extensions = [x.telnum for x in store.list_lines()]
+        extensions.append(self.service.setting_get("VOICEMAIL_EXT"))
+        return build_dialplan_data(extensions, store.list_outbound_prefixes())
+
+    async def dialplans(self, am: ActiveModule) -> dict[str, str]:
+        """The module's generated dialplans, regenerated only when $DIALPLAN_DATA changed.
+
+        A failing dialplan script is logged and left out; providers then see no
+        $DIALPLAN_<name> for it (and no $DIALPLAN) instead of a stale or broken one."""
+        names = am.entry.module.dialplans
+        if not names:
+            return {}
+        data = self.dialplan_data()
+        digest = hashlib.sha256(json.dumps(data).encode()).hexdigest()
+        if digest == am.dialplans_for:
+            return am.dialplans
+        variables: dict[str, Any] = settings_vars(self.service.settings())
+        variables.update({"DIALPLAN_DATA": data, "MODULE_ID": am.id})
+        generated = {}
+        for name in names:
+            call = ScriptCall(ScriptKind.DIALPLAN, f"dialplans/{name}.php", variables)
+            outcome = await am.pool.run(call, _NoCapabilities())
+            if outcome.action is Action.DONE:
+                generated[name] = outcome.body.decode("utf-8", "replace").strip()
+            else:
+                log.error("module %s, dialplans/%s.php: %s", am.id, name,
+                          outcome.error or f"ended with {outcome.action.value}")
+        am.dialplans, am.dialplans_for = generated, digest
+        return generated
 
     async def record_failure(self, am: ActiveModule, reason: str) -> None:
         am.consecutive_failures += 1

@@ -51,8 +51,9 @@ class _RequestBroker:
     """Capabilities of a provider script, bound to one request and one module."""
 
     def __init__(self, prov: Provisioner, am: ActiveModule, req: ProvisioningRequest,
-                 trace: Trace) -> None:
+                 trace: Trace, dialplans: dict[str, str]) -> None:
         self.prov, self.am, self.req, self.trace = prov, am, req, trace
+        self.dialplans = dialplans
         self.phone_config: dict[str, Any] | None = None
 
     async def call(self, function: str, args: list[Any]) -> Any:
@@ -87,7 +88,7 @@ class _RequestBroker:
         else:
             store.touch_phone(mac, self.req.client_ip, ident, self.am.id)
         users = {u.id: u for u in store.list_users()}
-        v = phone_vars(phone, ptype, store.list_lines(mac), users, {})
+        v = phone_vars(phone, ptype, store.list_lines(mac), users, self.dialplans)
         self.phone_config = dict(v)
         self.trace.phone, self.trace.phone_type = mac, ident
         v["TYPE_OPTIONS"] = self._compiled_options(ident)
@@ -142,14 +143,15 @@ class Provisioner:
                           markers: dict[str, str], settings: dict[str, str],
                           trace: Trace) -> Answer | None:
         module = am.entry.module
+        dialplans = await self.engine.dialplans(am)
         variables = request_vars(
             path=path, proto=req.proto, client_ip=req.client_ip, method=req.method,
             headers=req.headers, module_id=am.id, settings=settings, markers=markers,
             phone_types=module.phone_types, firmware_types=module.firmware_types,
-            content_ids={}, dialplans={},
+            content_ids={}, dialplans=dialplans,
         )
         for script in module.providers:
-            broker = _RequestBroker(self, am, req, trace)
+            broker = _RequestBroker(self, am, req, trace, dialplans)
             call = ScriptCall(ScriptKind.PROVIDER, script, variables, self.script_timeout)
             started = time.perf_counter()
             try:
