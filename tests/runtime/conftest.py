@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from provhost.runtime.interface import BrokerError, ModuleImage, ScriptCall, ScriptKind
 from provhost.runtime.native import NativeConfig, NativeRuntime
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import trio
-
 from provhost.runtime.interface import Action, ScriptCall, ScriptKind
 from provhost.runtime.native import NativeConfig, NativeRuntime
 
@@ -132,7 +131,7 @@ async def test_huge_template_is_capped(pool, module):
 
 
 async def test_writing_into_own_module_dir_fails(pool, module):
-    out, m = await attack(pool, module, """
+    _out, m = await attack(pool, module, """
         setMarker('write', @file_put_contents('/module/providers/evil2.php', '<?php'));
         setMarker('unlink', @unlink('/module/providers/ok.php'));
         setMarker('compiled', @file_put_contents('/compiled/templates/x.php', 'x'));
@@ -144,7 +143,7 @@ async def test_writing_into_own_module_dir_fails(pool, module):
 
 
 async def test_proc_is_absent_and_no_process_introspection(pool, module):
-    out, m = await attack(pool, module, """
+    _out, m = await attack(pool, module, """
         setMarker('environ', @file_get_contents('/proc/self/environ'));
         setMarker('status', @file_get_contents('/proc/1/status'));
         setMarker('getmypid', function_exists('getmypid'));

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import msgpack
-
 from provhost.runtime.interface import Action, BrokerError, ScriptCall, ScriptKind
 
 from .conftest import ModuleDir, RecordingBroker, provider

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import trio
-
 from provhost.runtime.interface import Action, PoolClosed, PoolOverloaded
 from provhost.runtime.native import NativeConfig, NativeRuntime
 

@@ -8,7 +8,6 @@ import subprocess
 import textwrap
 
 import pytest
-
 from provhost.runtime.interface import Action, ScriptCall, ScriptKind
 from provhost.runtime.native import NativeConfig, NativeRuntime
 from provhost_sandbox import seccomp
@@ -97,7 +96,7 @@ def lifted_php_settings(mounts, ipc_in, ipc_out, seccomp_fd):
 
 @pytest.mark.parametrize("code, expect", [
     ("exec('/usr/bin/id', $o, $rc); setMarker('r', [$o, $rc]);", "Unable to fork"),
-    ("setMarker('r', proc_open('id', [], $pipes));", "Unable to fork"),
+    ("setMarker('r', proc_open('id', [], $pipes));", "Fork failed: Operation not permitted"),
     ("setMarker('r', pcntl_fork());", "Error 1"),
 ])
 async def test_inner_layer_blocks_processes_even_without_php_restrictions(

@@ -21,6 +21,7 @@ Theory of operation
 from __future__ import annotations
 
 import collections
+import contextlib
 import logging
 import os
 import re
@@ -229,10 +230,8 @@ class _Worker:
 
     def kill(self) -> None:
         if self.proc.returncode is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 self.proc.kill()
-            except ProcessLookupError:
-                pass
 
     async def reap(self) -> None:
         """Wait for exit (pidfd becomes readable), collect status, release fds."""
