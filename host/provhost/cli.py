@@ -169,6 +169,13 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
     p.add_argument("mac")
     p.add_argument("phone_type")
     p.add_argument("--module", help="module id (default: the first enabled module with the type)")
+    p = command(pg, ("phone", "password"), "set (or generate) the phone's admin password",
+                lambda s, a: s.phone_set_password(a.mac, a.password))
+    p.add_argument("mac")
+    p.add_argument("password", nargs="?")
+    p = command(pg, ("phone", "resync"), "tell the phone to reload its configuration now",
+                _phone_resync)
+    p.add_argument("mac")
     p = command(pg, ("phone", "remove"), "forget a phone", lambda s, a: s.phone_remove(a.mac))
     p.add_argument("mac")
 
@@ -255,6 +262,18 @@ def _request(svc: Service, a: argparse.Namespace) -> Any:
     if a.body and body:
         text += "\n\n" + body.decode("utf-8", "replace")
     return text
+
+
+def _phone_resync(svc: Service, a: argparse.Namespace) -> Any:
+    import dataclasses
+
+    from provhost.server.oneshot import resync_once
+
+    result = resync_once(svc, svc.phone_show(a.mac)["mac"])
+    if not result.ok:
+        raise ServiceError(f"resync of {result.mac} ({result.method or 'no method'}): "
+                           f"{result.detail}")
+    return dataclasses.asdict(result)
 
 
 def _render(result: Any, as_json: bool) -> str | None:

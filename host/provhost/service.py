@@ -22,7 +22,7 @@ from provhost.moduleformat.model import FormatError
 from provhost.paths import Paths
 from provhost.registry import ModuleEntry, Registry, RegistryError
 from provhost.store.base import Line, PhoneRecord, StoreError
-from provhost.store.sqlite import SqliteStore
+from provhost.store.sqlite import SqliteStore, generate_password
 
 
 class ServiceError(Exception):
@@ -193,6 +193,12 @@ class Service:
         if not any(t.ident == phone_type for t in entry.module.phone_types):
             raise ServiceError(f"module {mid} has no phone type {phone_type!r}")
         self._guard(self.store.create_phone, m, phone_type, mid, "", auto_line=False)
+        return self.phone_show(m)
+
+    def phone_set_password(self, mac: str, password: str | None = None) -> dict[str, Any]:
+        """A new web-administration password (generated when not given)."""
+        m = self._mac(mac)
+        self._guard(self.store.set_admin_password, m, password or generate_password())
         return self.phone_show(m)
 
     def phone_remove(self, mac: str) -> None:

@@ -72,11 +72,12 @@ def php_ini(
         "zend.enable_gc": "1",
         "pcre.jit": "1",
         "opcache.enable": "1",
-        "opcache.enable_cli": "0",
+        "opcache.enable_cli": "1",  # the worker registers as "cli" for opcache's sake
         "opcache.memory_consumption": str(opcache_mib),
         "opcache.interned_strings_buffer": "4",
         "opcache.max_accelerated_files": "4000",
         "opcache.validate_timestamps": "0",
+        "opcache.file_update_protection": "0",  # module files are immutable per version
         "opcache.file_cache": "",
         "opcache.file_cache_only": "0",
         "opcache.blacklist_filename": "/shim/opcache-blacklist.txt",

@@ -224,6 +224,41 @@ static void worker_log_message(const char *message, int syslog_type) {
 
 /* ---------- isolation the worker applies to itself ---------- */
 
+/* Because we run under the SAPI name "cli" (for opcache), php://fd/N would be open to
+ * scripts and hand them the IPC descriptors.  Wrap the php:// stream wrapper so fd/ paths
+ * are refused; php://memory, php://temp, php://output keep working. */
+static const php_stream_wrapper *orig_php_wrapper;
+static php_stream_wrapper_ops guarded_php_ops;
+static php_stream_wrapper guarded_php_wrapper;
+
+static php_stream *guarded_php_opener(php_stream_wrapper *wrapper, const char *path,
+                                      const char *mode, int options, zend_string **opened,
+                                      php_stream_context *context STREAMS_DC) {
+    const char *p = path;
+    if (!strncasecmp(p, "php://", 6)) p += 6;
+    if (!strncasecmp(p, "fd", 2) || !strncasecmp(p, "stdin", 5) || !strncasecmp(p, "stdout", 6)) {
+        php_error_docref(NULL, E_WARNING, "php://%s is not available in the sandbox", p);
+        return NULL;
+    }
+    return orig_php_wrapper->wops->stream_opener((php_stream_wrapper *)orig_php_wrapper, path,
+                                                 mode, options, opened, context STREAMS_REL_CC);
+}
+
+static void guard_php_wrapper(void) {
+    HashTable *wrappers = php_stream_get_url_stream_wrappers_hash_global();
+    orig_php_wrapper = zend_hash_str_find_ptr(wrappers, "php", 3);
+    if (!orig_php_wrapper) { fprintf(stderr, "phpworker: no php:// wrapper\n"); exit(67); }
+    guarded_php_ops = *orig_php_wrapper->wops;
+    guarded_php_ops.stream_opener = guarded_php_opener;
+    guarded_php_wrapper = *orig_php_wrapper;
+    guarded_php_wrapper.wops = &guarded_php_ops;
+    php_unregister_url_stream_wrapper("php");
+    if (php_register_url_stream_wrapper("php", &guarded_php_wrapper) != SUCCESS) {
+        fprintf(stderr, "phpworker: cannot guard php://\n");
+        exit(67);
+    }
+}
+
 static void apply_limits(const char *spec) {
     unsigned long long v[4] = {0, 0, 0, 0};
     if (sscanf(spec, "%llu,%llu,%llu,%llu", &v[0], &v[1], &v[2], &v[3]) != 4) {
@@ -373,6 +408,9 @@ int main(int argc, char **argv) {
     m->flush = worker_flush;
     m->log_message = worker_log_message;
     m->executable_location = argv[0];
+    /* opcache only accepts a fixed list of SAPI names ("embed" is not one); under the name
+     * "cli" it caches when opcache.enable_cli=1, in this process's private SHM. */
+    m->name = "cli";
     zend_signal_startup();
     sapi_startup(m);
     m->ini_entries = strdup(ini); /* after sapi_startup(), which resets it */
@@ -380,6 +418,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "phpworker: PHP failed to start\n");
         return 70;
     }
+    guard_php_wrapper();
     SG(options) |= SAPI_OPTION_NO_CHDIR;
     if (seccomp) install_inner_seccomp();
 

@@ -216,3 +216,29 @@ async def test_double_finish_is_refused(pool, module):
         provhost_finish(msgpack_pack(['action' => 'pass']));
     """)
     assert out.action is Action.OK
+
+
+async def test_ipc_descriptors_are_not_reachable_from_php(pool, module):
+    out, m = await attack(pool, module, """
+        $r = [];
+        foreach (['php://fd/3', 'php://fd/4', 'PHP://FD/4', 'php://stdout', 'php://stdin',
+                  '/dev/fd/4', '/proc/self/fd/4'] as $path) {
+            $fh = @fopen($path, 'w');
+            if ($fh) { fwrite($fh, str_repeat("\\xff", 64)); }
+            $r[] = $fh !== false;
+        }
+        setMarker('opened', $r);
+        sendOk();
+    """)
+    assert out.action is Action.OK, out.error
+    assert m == {"opened": [False] * 7}
+
+
+async def test_opcache_is_private_and_restricted(pool, module):
+    out, m = await attack(pool, module, """
+        setMarker('api', [function_exists('opcache_get_status'), function_exists('opcache_reset')]);
+        file_put_contents('/tmp/a.php', '<?php return 1;');
+        $first = include '/tmp/a.php';
+        sendOk();
+    """)
+    assert m == {"api": [False, False]}

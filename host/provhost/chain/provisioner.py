@@ -175,7 +175,7 @@ class Provisioner:
             answer = self._answer(am, outcome, path, step)
             if answer is None:
                 continue
-            if answer.status == "served" and broker.phone_config is not None:
+            if answer.status in ("served", "ok") and broker.phone_config is not None:
                 self._record_config(am, broker.phone_config)
             return answer
         return None

@@ -266,6 +266,7 @@ class NativePool:
         self._idle_send, self._idle_recv = trio.open_memory_channel[_Worker](
             max(1, self.config.workers_per_pool))
         self._workers: set[_Worker] = set()
+        self._active: set[trio.CancelScope] = set()  # deadlines of calls in flight
         self._closed = False
         self._waiting = 0
         self._busy = 0
@@ -389,6 +390,7 @@ class NativePool:
         start = trio.current_time()
         outcome: ScriptOutcome | None = None
         with trio.move_on_after(call.timeout) as deadline:
+            self._active.add(deadline)
             try:
                 outcome = await worker.run(call, run_body, broker)
                 self._counts["served"] += 1
@@ -396,7 +398,13 @@ class NativePool:
                 worker.kill()
                 self._counts["crashed"] += 1
                 outcome = ScriptOutcome(Action.ERROR, error=f"{call.script}: {exc}")
-        if outcome is None and deadline.cancelled_caught:
+            finally:
+                self._active.discard(deadline)
+        if outcome is None and self._closed:
+            worker.kill()
+            outcome = ScriptOutcome(Action.ERROR, error=f"{call.script}: the pool was closed "
+                                    "during the call")
+        elif outcome is None and deadline.cancelled_caught:
             worker.kill()
             self._counts["timeouts"] += 1
             outcome = ScriptOutcome(
@@ -410,6 +418,8 @@ class NativePool:
         if self._closed:
             return
         self._closed = True
+        for scope in self._active:
+            scope.cancel()
         await self._idle_send.aclose()
         for worker in list(self._workers):
             worker.kill()

@@ -8,6 +8,7 @@ Every operation goes through the service layer the CLI uses.
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import json
 import re
@@ -20,6 +21,7 @@ from typing import Any
 
 from provhost.chain.provisioner import Provisioner
 from provhost.engine import Engine
+from provhost.resync.runner import resync_phone
 from provhost.server.lifespan import acknowledge_lifespan
 from provhost.service import Service, ServiceError
 
@@ -145,6 +147,15 @@ async def _phone_remove(app: ApiApp, r: Request) -> Any:
     app.svc.phone_remove(r.params["mac"])
 
 
+async def _phone_password(app: ApiApp, r: Request) -> Any:
+    return app.svc.phone_set_password(r.params["mac"], r.field("password", required=False))
+
+
+async def _phone_resync(app: ApiApp, r: Request) -> Any:
+    mac = app.svc.phone_show(r.params["mac"])["mac"]
+    return dataclasses.asdict(await resync_phone(app.engine, mac))
+
+
 async def _phone_lines(app: ApiApp, r: Request) -> Any:
     return app.svc.line_list(r.params["mac"])
 
@@ -223,6 +234,10 @@ ROUTES: list[Route] = [
     Route("GET", "/phones/{mac}", "one phone", _phone_show),
     Route("DELETE", "/phones/{mac}", "forget a phone", _phone_remove),
     Route("GET", "/phones/{mac}/lines", "the lines on a phone", _phone_lines),
+    Route("PUT", "/phones/{mac}/password", "set (or generate, with null) the admin password",
+          _phone_password, body='{"password": null}'),
+    Route("POST", "/phones/{mac}/resync", "tell the phone to reload its configuration now",
+          _phone_resync),
     Route("GET", "/users", "users", _users),
     Route("POST", "/users", "add a user", _user_add,
           body='{"username": "...", "fullname": "..."}', status=201),

@@ -12,6 +12,7 @@ from provhost.chain.answer import Answer
 from provhost.chain.provisioner import Provisioner, ProvisioningRequest
 from provhost.chain.trace import Trace
 from provhost.engine import Engine
+from provhost.resync.runner import ResyncResult, resync_phone
 from provhost.runtime.native import NativeRuntime
 from provhost.service import Service
 
@@ -37,6 +38,19 @@ async def run_requests(svc: Service, requests: list[ProvisioningRequest]
         finally:
             await engine.aclose()
     return results
+
+
+def resync_once(svc: Service, mac: str) -> ResyncResult:
+    async def run() -> ResyncResult:
+        async with NativeRuntime() as runtime:
+            engine = Engine(svc, runtime)
+            try:
+                await engine.refresh()
+                return await resync_phone(engine, mac)
+            finally:
+                await engine.aclose()
+
+    return trio.run(run)
 
 
 def request_once(svc: Service, path: str, *, proto: str, ip: str, user_agent: str = ""

@@ -217,6 +217,12 @@ class SqliteStore:
                 (json.dumps(config, sort_keys=True), time.time(), fingerprint, mac),
             )
 
+    def set_admin_password(self, mac: str, password: str) -> None:
+        with self._tx() as db:
+            cur = db.execute("UPDATE phones SET admin_password=? WHERE mac=?", (password, mac))
+            if cur.rowcount == 0:
+                raise StoreError(f"no phone with MAC {mac}")
+
     def delete_phone(self, mac: str) -> None:
         with self._tx() as db:
             if db.execute("DELETE FROM phones WHERE mac=?", (mac,)).rowcount == 0:

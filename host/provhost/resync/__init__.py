@@ -1,0 +1,1 @@
+"""Telling a phone to reload its configuration (resync)."""

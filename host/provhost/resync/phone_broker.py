@@ -1,0 +1,166 @@
+"""The capabilities of a resync script: connections to ONE phone, opened by the host.
+
+A script never names an address: `urlopenPhone` and `connectPhone` always go to the phone's
+own last-seen IP, so a hostile module cannot use a resync to reach anything else (the PBX,
+the database, the internet).  Redirects are not followed (a phone could otherwise bounce
+the request elsewhere).  Every connection is closed when the script ends.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+from typing import Any
+
+import httpx
+import trio
+
+from provhost.runtime.interface import BrokerError
+
+log = logging.getLogger("provhost.resync")
+
+MAX_RESPONSE = 1024 * 1024
+MAX_CONNECTIONS = 4
+IO_TIMEOUT = 10.0
+_PATH = re.compile(r"^/[\x21-\x7e]*$")  # printable, no spaces: the phone's own URL space
+
+
+def _check_path(path: str) -> str:
+    if not _PATH.match(path) or "\\" in path:
+        raise BrokerError(f"the path must start with '/' and be printable "
+                          f"ASCII without spaces, got {path!r}")
+    return path
+
+
+def _auth_for(scheme: str, user: str, password: str) -> httpx.Auth:
+    return httpx.DigestAuth(user, password) if scheme == "digest" else httpx.BasicAuth(user, password)
+
+
+class PhoneBroker:
+    """Broker for resync scripts, bound to one phone address."""
+
+    def __init__(self, phone_ip: str) -> None:
+        ip = ipaddress.ip_address(phone_ip)  # raises on garbage: no host names, ever
+        self.host = f"[{ip}]" if ip.version == 6 else str(ip)
+        self.ip = str(ip)
+        self._conns: dict[int, trio.SocketStream | trio.socket.SocketType] = {}
+        self._next_id = 1
+        self.requests: list[str] = []  # what was done, for the trace and tests
+
+    async def call(self, function: str, args: list[Any]) -> Any:
+        match function, args:
+            case "urlopenPhone", [str(scheme), str(path), dict(options)]:
+                return await self.urlopen(scheme, path, options)
+            case "urlopenPhone", [str(scheme), str(path)]:
+                return await self.urlopen(scheme, path, {})
+            case "connectPhone", [str(proto), int(port)]:
+                return await self.connect(proto, port)
+            case "connRead", [int(cid), int(size)]:
+                return await self.read(cid, size)
+            case "connWrite", [int(cid), bytes(data) | str(data)]:
+                return await self.write(cid, data.encode() if isinstance(data, str) else data)
+            case "connClose", [int(cid)]:
+                await self.close(cid)
+                return None
+        raise BrokerError(f"{function}() is not available to a resync script (or bad arguments)")
+
+    async def urlopen(self, scheme: str, path: str, options: dict[str, Any]) -> bytes:
+        if scheme not in ("http", "https"):
+            raise BrokerError(f"scheme must be 'http' or 'https', got {scheme!r}")
+        port = options.get("port")
+        if port is not None and not (isinstance(port, int) and 0 < port < 65536):
+            raise BrokerError("'port' must be an integer 1-65535")
+        url = f"{scheme}://{self.host}{f':{port}' if port else ''}{_check_path(path)}"
+        auth_kind = str(options.get("auth", "auto"))
+        if auth_kind not in ("auto", "basic", "digest"):
+            raise BrokerError(f"auth must be auto, basic or digest, got {auth_kind!r}")
+        user, password = options.get("user"), options.get("password")
+        if auth_kind != "auto" and (user is None or password is None):
+            raise BrokerError("'auth' needs 'user' and 'password'")
+        body = options.get("body")
+        method = "POST" if body is not None else "GET"
+        verify = bool(options.get("verifySslCert", True))
+        self.requests.append(f"{method} {url}")
+        try:
+            async with httpx.AsyncClient(verify=verify, follow_redirects=False,
+                                         timeout=IO_TIMEOUT, trust_env=False) as client:
+                response = await self._send(client, method, url, body, auth_kind, user, password)
+        except httpx.HTTPError as e:
+            raise BrokerError(f"{method} {url} failed: {e}") from None
+        log.info("resync %s %s -> %d", method, url, response.status_code)
+        return response.content[:MAX_RESPONSE]
+
+    @staticmethod
+    async def _send(client: httpx.AsyncClient, method: str, url: str, body: Any,
+                    auth_kind: str, user: Any, password: Any) -> httpx.Response:
+        content = body.encode() if isinstance(body, str) else body
+        if auth_kind != "auto" or user is None:
+            auth = _auth_for(auth_kind, str(user), str(password)) if user is not None else None
+            return await client.request(method, url, content=content, auth=auth)
+        # auto: ask without credentials, answer whichever challenge the phone sends
+        first = await client.request(method, url, content=content)
+        challenge = first.headers.get("www-authenticate", "").split(" ", 1)[0].lower()
+        if first.status_code != 401 or challenge not in ("basic", "digest"):
+            return first
+        auth = _auth_for(challenge, str(user), str(password))
+        return await client.request(method, url, content=content, auth=auth)
+
+    async def connect(self, proto: str, port: int) -> int:
+        if proto not in ("tcp", "udp"):
+            raise BrokerError(f"proto must be 'tcp' or 'udp', got {proto!r}")
+        if not 0 < port < 65536:
+            raise BrokerError(f"bad port {port}")
+        if len(self._conns) >= MAX_CONNECTIONS:
+            raise BrokerError(f"at most {MAX_CONNECTIONS} open connections")
+        self.requests.append(f"{proto} {self.ip}:{port}")
+        try:
+            with trio.fail_after(IO_TIMEOUT):
+                if proto == "tcp":
+                    conn: Any = await trio.open_tcp_stream(self.ip, port)
+                else:
+                    family = trio.socket.AF_INET6 if ":" in self.ip else trio.socket.AF_INET
+                    conn = trio.socket.socket(family, trio.socket.SOCK_DGRAM)
+                    await conn.connect((self.ip, port))
+        except (OSError, trio.TooSlowError) as e:
+            raise BrokerError(f"{proto} {self.ip}:{port}: {e}") from None
+        cid, self._next_id = self._next_id, self._next_id + 1
+        self._conns[cid] = conn
+        return cid
+
+    def _conn(self, cid: int) -> Any:
+        conn = self._conns.get(cid)
+        if conn is None:
+            raise BrokerError(f"no open phone connection {cid}")
+        return conn
+
+    async def read(self, cid: int, size: int) -> bytes:
+        conn = self._conn(cid)
+        size = max(1, min(size, 65536))
+        with trio.move_on_after(IO_TIMEOUT):
+            if isinstance(conn, trio.SocketStream):
+                return await conn.receive_some(size)
+            return await conn.recv(size)
+        return b""  # nothing arrived in time: the script sees end of data
+
+    async def write(self, cid: int, data: bytes) -> int:
+        conn = self._conn(cid)
+        try:
+            with trio.fail_after(IO_TIMEOUT):
+                if isinstance(conn, trio.SocketStream):
+                    await conn.send_all(data)
+                    return len(data)
+                return await conn.send(data)
+        except (OSError, trio.TooSlowError, trio.BrokenResourceError) as e:
+            raise BrokerError(f"phone connection {cid}: {e}") from None
+
+    async def close(self, cid: int) -> None:
+        conn = self._conns.pop(cid, None)
+        if isinstance(conn, trio.SocketStream):
+            await conn.aclose()
+        elif conn is not None:
+            conn.close()
+
+    async def aclose(self) -> None:
+        for cid in list(self._conns):
+            await self.close(cid)

@@ -1,0 +1,95 @@
+"""Run a phone's resync method: a module's resync/NAME.php in the sandbox, with the
+phone's configuration, its LAST_CONFIG, and capabilities bound to the phone's address.
+
+The phone type's options are expanded first (they may hold `{...}` PHP expressions, e.g.
+RESYNC="{$vendor_resync}"), by the module's own sandbox, so RESYNC is read as the module
+author meant it.  The expanded value is re-checked as a plain script name before use.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import msgpack
+
+from provhost.chain.variables import phone_vars, settings_vars
+from provhost.engine import ActiveModule, Engine
+from provhost.moduleformat.model import PhoneType
+from provhost.moduleformat.names import is_script_name
+from provhost.resync.phone_broker import PhoneBroker
+from provhost.runtime.interface import Action, ScriptCall, ScriptKind
+from provhost.templates import compile_expression_string
+
+log = logging.getLogger("provhost.resync")
+
+RESYNC_TIMEOUT = 30.0
+
+
+@dataclass
+class ResyncResult:
+    mac: str
+    method: str | None
+    ok: bool
+    detail: str
+    actions: list[str]  # what was sent to the phone
+
+
+async def expand_type_options(am: ActiveModule, ptype: PhoneType, mac: str) -> dict[str, str]:
+    """Every option of the type, `{...}` expanded in the module's sandbox."""
+    options = {k: compile_expression_string(v, "phone_types", ptype.line)
+               for k, v in ptype.options.items()}
+    call = ScriptCall(ScriptKind.EXPAND, "", {"IDENT": ptype.ident, "MAC": mac, "OPTIONS": options})
+    outcome = await am.pool.run(call, PhoneBroker("127.0.0.1"))
+    if outcome.action is not Action.DONE:
+        raise ValueError(f"phone_types options of {ptype.ident}: {outcome.error}")
+    values = msgpack.unpackb(outcome.body)
+    return {str(k): str(v) for k, v in values.items()}
+
+
+async def resync_phone(engine: Engine, mac: str) -> ResyncResult:
+    svc = engine.service
+    phone = svc.store.get_phone(mac)
+    if phone is None:
+        return ResyncResult(mac, None, False, f"no phone with MAC {mac}", [])
+    am = engine.get(phone.module_id)
+    if am is None:
+        return ResyncResult(mac, None, False, f"module {phone.module_id} is not active", [])
+    ptype = am.entry.module.phone_type(phone.phone_type)
+    if ptype is None:
+        return ResyncResult(mac, None, False,
+                            f"module {am.id} has no phone type {phone.phone_type!r} any more", [])
+    if not phone.last_ip:
+        return ResyncResult(mac, None, False, "the phone has never fetched a file: no address", [])
+    try:
+        options = await expand_type_options(am, ptype, mac)
+    except ValueError as e:
+        return ResyncResult(mac, None, False, str(e), [])
+    method = options.get("RESYNC", "")
+    if not method:
+        return ResyncResult(mac, None, False, f"phone type {ptype.ident} has no RESYNC method", [])
+    if method.isupper():
+        return ResyncResult(mac, method, False,
+                            f"built-in resync method {method} is not available yet", [])
+    if not is_script_name(method) or method not in am.entry.module.resync_scripts:
+        return ResyncResult(mac, method, False,
+                            f"RESYNC={method!r}: module {am.id} has no resync/{method}.php", [])
+    users = {u.id: u for u in svc.store.list_users()}
+    dialplans = await engine.dialplans(am)
+    variables: dict[str, Any] = settings_vars(svc.settings())
+    variables.update({k: options[k] for k in ptype.custom_options()})
+    variables.update(phone_vars(phone, ptype, svc.store.list_lines(mac), users, dialplans))
+    variables["MODULE_ID"] = am.id
+    variables["LAST_CONFIG"] = phone.last_config or {}
+    broker = PhoneBroker(phone.last_ip)
+    call = ScriptCall(ScriptKind.RESYNC, f"resync/{method}.php", variables, RESYNC_TIMEOUT)
+    try:
+        outcome = await am.pool.run(call, broker)
+    finally:
+        await broker.aclose()
+    if outcome.action is Action.ERROR:
+        log.error("module %s, resync/%s.php for %s: %s", am.id, method, mac, outcome.error)
+        return ResyncResult(mac, method, False, outcome.error or "failed", broker.requests)
+    return ResyncResult(mac, method, True, outcome.body.decode("utf-8", "replace").strip(),
+                        broker.requests)
