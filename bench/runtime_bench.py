@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import trio
-
 from provhost.runtime import ipc
 from provhost.runtime.interface import ModuleImage, ScriptCall, ScriptKind
 from provhost.runtime.native import NativeConfig, NativeRuntime

@@ -92,10 +92,3 @@ def worker_argv(
 ) -> list[str]:
     return bwrap_argv(worker_spec(mounts, ipc_in, ipc_out, seccomp_fd, limits))
 
-
-def unsandboxed_worker_argv(
-    ipc_in: int, ipc_out: int, limits: WorkerLimits = WorkerLimits()
-) -> list[str]:
-    """The worker without bwrap, for benchmarks only (host paths must exist as /shim etc.)."""
-    return list(worker_command(ipc_in, ipc_out, limits, sandboxed=False,
-                               worker_path=str(WORKER_BINARY)))

@@ -234,11 +234,14 @@ async def test_ipc_descriptors_are_not_reachable_from_php(pool, module):
     assert m == {"opened": [False] * 7}
 
 
-async def test_opcache_is_private_and_restricted(pool, module):
-    out, m = await attack(pool, module, """
+async def test_opcache_api_is_closed_and_tmp_scripts_are_never_cached(pool, module):
+    body = """
         setMarker('api', [function_exists('opcache_get_status'), function_exists('opcache_reset')]);
-        file_put_contents('/tmp/a.php', '<?php return 1;');
-        $first = include '/tmp/a.php';
+        file_put_contents('/tmp/a.php', '<?php return ' . $N . ';');
+        setMarker('included', include '/tmp/a.php');
         sendOk();
-    """)
-    assert m == {"api": [False, False]}
+    """
+    _, m1 = await attack(pool, module, body, N=1)
+    _, m2 = await attack(pool, module, body, N=2)
+    assert m1 == {"api": [False, False], "included": 1}
+    assert m2 == {"api": [False, False], "included": 2}

@@ -19,6 +19,7 @@ import ipaddress
 import logging
 import socket
 from collections import deque
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Final
 
@@ -88,7 +89,7 @@ async def serve_ftp(
     async def on_connection(stream: trio.SocketStream) -> None:
         nonlocal active
         if active >= max_sessions:
-            with trio.move_on_after(idle_timeout), _quietly():
+            with trio.move_on_after(idle_timeout), suppress(trio.BrokenResourceError, OSError):
                 await stream.send_all(_TOO_BUSY)
             return
         active += 1
@@ -102,16 +103,6 @@ async def serve_ftp(
     log.info("ftp: serving on %s port %d", host, bound_port)
     task_status.started(bound_port)
     await trio.serve_listeners(on_connection, listeners)
-
-
-class _quietly:
-    """Swallow the errors of a peer that went away (reset, broken pipe)."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type[BaseException] | None, *_: object) -> bool:
-        return kind is not None and issubclass(kind, trio.BrokenResourceError | OSError)
 
 
 class _PeerGone(Exception):

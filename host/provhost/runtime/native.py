@@ -38,6 +38,7 @@ from provhost_sandbox.php_worker import WorkerLimits, WorkerMounts, worker_argv
 from provhost_sandbox.seccomp import default_filter
 
 from . import ipc
+from .firmware_shell import run_firmware_shell
 from .interface import (
     Action,
     BrokerError,
@@ -45,6 +46,7 @@ from .interface import (
     PoolClosed,
     PoolOverloaded,
     ScriptCall,
+    ScriptKind,
     ScriptOutcome,
 )
 
@@ -370,6 +372,8 @@ class NativePool:
         if self._waiting >= self.config.max_queue:
             self._counts["overloaded"] += 1
             raise PoolOverloaded(f"pool {self.name}: {self._waiting} requests already waiting")
+        if call.kind is ScriptKind.FIRMWARE and call.script.endswith(".sh"):
+            return await run_firmware_shell(self.image, call)
         run_body = {"kind": call.kind.value, "script": call.script, "variables": call.variables}
         self._waiting += 1
         try:
