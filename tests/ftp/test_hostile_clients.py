@@ -121,7 +121,7 @@ async def test_stuck_data_client_does_not_block_another_session(start_server: St
 
 
 async def test_stalled_transfer_is_aborted_with_426(start_server: Starter) -> None:
-    port = await start_server(idle_timeout=0.3)
+    port = await start_server(idle_timeout=1.0)  # also the data-send stall limit
 
     def run() -> tuple[str, str]:
         raw, data = stall(port)

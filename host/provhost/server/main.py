@@ -103,13 +103,16 @@ async def serve_all(svc: Service, cfg: ServerConfig, *,
 
 
 def run_server(svc: Service, *, listen: str | None = None, http_port: int | None = None,
-               tftp_port: int | None = None, api_port: int | None = None) -> None:
+               tftp_port: int | None = None, api_port: int | None = None,
+               https_port: int | None = None, certfile: str | None = None,
+               keyfile: str | None = None) -> None:
     env = os.environ.get
     cfg = ServerConfig(
         listen=listen or env("PROVHOST_LISTEN", "0.0.0.0"),
         http_port=http_port or int(env("PROVHOST_HTTP_PORT", "8080")),
         tftp_port=tftp_port or int(env("PROVHOST_TFTP_PORT", "6969")),
         api_port=api_port or int(env("PROVHOST_API_PORT", "8081")),
+        https_port=https_port, certfile=certfile, keyfile=keyfile,
     )
     try:
         trio.run(serve_all, svc, cfg)
