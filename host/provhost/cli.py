@@ -101,6 +101,7 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
     serve.add_argument("--http-port", type=int, default=None)
     serve.add_argument("--tftp-port", type=int, default=None)
     serve.add_argument("--api-port", type=int, default=None)
+    serve.add_argument("--ftp-port", type=int, default=None)
     serve.add_argument("--https-port", type=int, default=None, help="also serve HTTPS here")
     serve.add_argument("--cert", help="PEM certificate (chain) for HTTPS")
     serve.add_argument("--key", help="PEM private key for HTTPS")
@@ -251,7 +252,8 @@ def _serve(svc: Service, a: argparse.Namespace) -> Any:
     if a.https_port is not None and not (a.cert and a.key):
         raise ServiceError("--https-port needs --cert and --key")
     run_server(svc, listen=a.listen, http_port=a.http_port, tftp_port=a.tftp_port,
-               api_port=a.api_port, https_port=a.https_port, certfile=a.cert, keyfile=a.key)
+               api_port=a.api_port, https_port=a.https_port, certfile=a.cert, keyfile=a.key,
+               ftp_port=a.ftp_port)
     return None
 
 

@@ -89,6 +89,9 @@ SETTINGS: dict[str, Setting] = {
         Setting("ALLOW_UNSIGNED_MODULES", "0", _bool,
                 "accept add-on modules without a trusted signature (testing only)",
                 module_visible=False),
+        Setting("FTP_ANONYMOUS", "1", _bool,
+                "allow anonymous FTP provisioning (otherwise: phone MAC + admin password)",
+                module_visible=False),
         Setting("PBX_NAME", "provhost", _text, "a name phones may display"),
     ]
 }

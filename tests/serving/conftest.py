@@ -24,7 +24,7 @@ class Running:
 async def server(paths: Paths, nursery: trio.Nursery) -> Running:
     svc = Service(paths)
     svc.store.add_user("alice", "Alice Example")
-    cfg = ServerConfig(listen="127.0.0.1", http_port=0, tftp_port=0, api_port=0,
+    cfg = ServerConfig(listen="127.0.0.1", http_port=0, tftp_port=0, api_port=0, ftp_port=0,
                        http_read_timeout=1.0)
     ports = await nursery.start(serve_all, svc, cfg)
     return Running(svc, ports)

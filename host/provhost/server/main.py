@@ -17,10 +17,11 @@ from hypercorn.trio import serve as hypercorn_serve
 
 from provhost.chain.provisioner import Provisioner
 from provhost.engine import Engine
+from provhost.ftp.server import serve_ftp
 from provhost.runtime.native import NativeRuntime
 from provhost.server.api_app import ApiApp, load_or_create_token
+from provhost.server.file_adapter import chain_handler, ftp_authenticator
 from provhost.server.http_app import ProvisioningApp
-from provhost.server.tftp_adapter import tftp_handler
 from provhost.service import Service
 from provhost.tftp.server import serve_tftp
 
@@ -35,6 +36,7 @@ class BoundPorts:
     tftp: int
     api: int = 0
     https: int | None = None
+    ftp: int | None = None
 
 
 def _port_of(binds: list[str]) -> int:
@@ -48,6 +50,7 @@ class ServerConfig:
     tftp_port: int = 6969
     api_listen: str = "127.0.0.1"
     api_port: int = 8081
+    ftp_port: int | None = 2121  # None: no FTP server
     https_port: int | None = None
     certfile: str | None = None
     keyfile: str | None = None
@@ -92,9 +95,14 @@ async def serve_all(svc: Service, cfg: ServerConfig, *,
                                                 hypercorn_config(cfg.api_listen, cfg.api_port))
                 ports.api = _port_of(api_binds)
                 ports.tftp = await nursery.start(partial(
-                    serve_tftp, tftp_handler(prov), host=cfg.listen, port=cfg.tftp_port))
-                log.info("provhost serving: HTTP %s:%d, TFTP %s:%d, API %s:%d; modules: %s",
-                         cfg.listen, ports.http, cfg.listen, ports.tftp, cfg.api_listen, ports.api,
+                    serve_tftp, chain_handler(prov, "tftp"), host=cfg.listen, port=cfg.tftp_port))
+                if cfg.ftp_port is not None:
+                    ports.ftp = await nursery.start(partial(
+                        serve_ftp, chain_handler(prov, "ftp"), authenticate=ftp_authenticator(svc),
+                        host=cfg.listen, port=cfg.ftp_port,
+                        allow_anonymous=svc.setting_get("FTP_ANONYMOUS") == "1"))
+                log.info("provhost serving on %s: HTTP %d, TFTP %d, FTP %s; API %s:%d; modules: %s",
+                         cfg.listen, ports.http, ports.tftp, ports.ftp, cfg.api_listen, ports.api,
                          ", ".join(a.id for a in engine.chain()) or "none")
                 task_status.started(ports)
         finally:
@@ -105,7 +113,7 @@ async def serve_all(svc: Service, cfg: ServerConfig, *,
 def run_server(svc: Service, *, listen: str | None = None, http_port: int | None = None,
                tftp_port: int | None = None, api_port: int | None = None,
                https_port: int | None = None, certfile: str | None = None,
-               keyfile: str | None = None) -> None:
+               keyfile: str | None = None, ftp_port: int | None = None) -> None:
     env = os.environ.get
     cfg = ServerConfig(
         listen=listen or env("PROVHOST_LISTEN", "0.0.0.0"),
@@ -113,6 +121,7 @@ def run_server(svc: Service, *, listen: str | None = None, http_port: int | None
         tftp_port=tftp_port or int(env("PROVHOST_TFTP_PORT", "6969")),
         api_port=api_port or int(env("PROVHOST_API_PORT", "8081")),
         https_port=https_port, certfile=certfile, keyfile=keyfile,
+        ftp_port=ftp_port or int(env("PROVHOST_FTP_PORT", "2121")),
     )
     try:
         trio.run(serve_all, svc, cfg)

@@ -1,7 +1,9 @@
-"""Plug the provisioning chain into the TFTP server's handler interface."""
+"""Plug the provisioning chain into the file protocols' handler interface (TFTP and FTP
+share one reply vocabulary: bytes, a streamed file, or an error)."""
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -13,20 +15,23 @@ from provhost.chain.provisioner import (
     ProvisioningRequest,
     provision_with_deadline,
 )
+from provhost.ftp.types import FtpRequest
+from provhost.mac import MacError, normalize_mac
+from provhost.service import Service
 from provhost.tftp.types import BytesReply, ErrorReply, FileReply, Reply, TftpRequest
 
-log = logging.getLogger("provhost.tftp")
+log = logging.getLogger("provhost.files")
 
 TFTP_NOT_FOUND, TFTP_ACCESS, TFTP_UNDEFINED = 1, 2, 0
 
 
-def tftp_handler(
-    provisioner: Provisioner, deadline: float = 10.0
-) -> Callable[[TftpRequest], Awaitable[Reply]]:
-    async def handle(request: TftpRequest) -> Reply:
-        req = ProvisioningRequest(proto="tftp", path=request.path, client_ip=request.client[0])
+def chain_handler(
+    provisioner: Provisioner, proto: str, deadline: float = 10.0
+) -> Callable[[TftpRequest | FtpRequest], Awaitable[Reply]]:
+    async def handle(request: TftpRequest | FtpRequest) -> Reply:
+        req = ProvisioningRequest(proto=proto, path=request.path, client_ip=request.client[0])
         answer, trace = await provision_with_deadline(provisioner, req, deadline)
-        log.info("%s RRQ %s -> %s%s", request.client[0], trace.path, answer.status,
+        log.info("%s %s %s -> %s%s", request.client[0], proto, trace.path, answer.status,
                  f" by {answer.module}" if answer.module else "")
         match answer.status:
             case "served" | "ok":
@@ -54,3 +59,20 @@ def _file_reply(p: Path) -> FileReply:
             return await f.read(length)
 
     return FileReply(size, read)
+
+
+def ftp_authenticator(svc: Service) -> Callable[[str, str, str], Awaitable[bool]]:
+    """Per-phone FTP credentials: the phone's MAC (any spelling) and its admin password."""
+
+    async def authenticate(user: str, password: str, client_ip: str) -> bool:
+        try:
+            mac = normalize_mac(user)
+        except MacError:
+            return False
+        phone = svc.store.get_phone(mac)
+        ok = phone is not None and hmac.compare_digest(phone.admin_password, password)
+        if not ok:
+            log.warning("ftp login refused for %r from %s", user, client_ip)
+        return ok
+
+    return authenticate
