@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from provhost.paths import SOURCE_ROOT, Paths
 
 BUNDLED = SOURCE_ROOT / "modules"
