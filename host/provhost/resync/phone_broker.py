@@ -59,7 +59,8 @@ class PhoneBroker:
             case "connRead", [int(cid), int(size)]:
                 return await self.read(cid, size)
             case "connWrite", [int(cid), bytes(data) | str(data)]:
-                return await self.write(cid, data.encode() if isinstance(data, str) else data)
+                return await self.write(
+                    cid, data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data)
             case "connClose", [int(cid)]:
                 await self.close(cid)
                 return None
