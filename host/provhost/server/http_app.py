@@ -8,7 +8,7 @@ whole.  Other methods get 405 with an Allow header.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import trio
@@ -36,7 +36,7 @@ def _headers(scope: Scope) -> dict[str, str]:
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
 
 
-async def _plain(send: Send, status: int, text: str, extra: list[tuple[bytes, bytes]] = (),
+async def _plain(send: Send, status: int, text: str, extra: Sequence[tuple[bytes, bytes]] = (),
                  head: bool = False) -> None:
     body = (text + "\n").encode()
     await send({"type": "http.response.start", "status": status, "headers": [
