@@ -35,6 +35,13 @@ log = logging.getLogger("provhost.engine")
 QUARANTINE_AFTER = 5  # consecutive script failures before a module is taken out of the chain
 
 
+@dataclass(frozen=True)
+class DialplanInput:
+    data: list[list[str | int]]
+    digest: str
+    settings: dict[str, str]
+
+
 @dataclass
 class ActiveModule:
     entry: ModuleEntry
@@ -50,11 +57,15 @@ class ActiveModule:
         return self.entry.id
 
 
-class _NoCapabilities:
-    """Dialplan scripts compute text from their input; they may call nothing."""
+class NoCapabilities:
+    """For scripts that only compute text from their input (dialplans, option expansion):
+    every capability is refused."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
 
     async def call(self, function: str, args: list[Any]) -> Any:
-        raise BrokerError(f"{function}() is not available to a dialplan script")
+        raise BrokerError(f"{function}() is not available to {self.what}")
 
 
 class Engine:
@@ -94,36 +105,35 @@ class Engine:
     def get(self, module_id: str) -> ActiveModule | None:
         return self._active.get(module_id)
 
-    def dialplan_data(self) -> list[list[str | int]]:
+    def dialplan_input(self, settings: dict[str, str]) -> DialplanInput:
+        """$DIALPLAN_DATA and its digest: built once per request, shared by every module."""
         store = self.service.store
         extensions = [x.telnum for x in store.list_lines()]
-        extensions.append(self.service.setting_get("VOICEMAIL_EXT"))
-        return build_dialplan_data(extensions, store.list_outbound_prefixes())
+        extensions.append(settings["VOICEMAIL_EXT"])
+        data = build_dialplan_data(extensions, store.list_outbound_prefixes())
+        digest = hashlib.sha256(json.dumps(data).encode()).hexdigest()
+        return DialplanInput(data, digest, settings)
 
-    async def dialplans(self, am: ActiveModule) -> dict[str, str]:
+    async def dialplans(self, am: ActiveModule, given: DialplanInput) -> dict[str, str]:
         """The module's generated dialplans, regenerated only when $DIALPLAN_DATA changed.
 
         A failing dialplan script is logged and left out; providers then see no
         $DIALPLAN_<name> for it (and no $DIALPLAN) instead of a stale or broken one."""
         names = am.entry.module.dialplans
-        if not names:
-            return {}
-        data = self.dialplan_data()
-        digest = hashlib.sha256(json.dumps(data).encode()).hexdigest()
-        if digest == am.dialplans_for:
+        if not names or given.digest == am.dialplans_for:
             return am.dialplans
-        variables: dict[str, Any] = settings_vars(self.service.settings())
-        variables.update({"DIALPLAN_DATA": data, "MODULE_ID": am.id})
+        variables: dict[str, Any] = settings_vars(given.settings)
+        variables.update({"DIALPLAN_DATA": given.data, "MODULE_ID": am.id})
         generated = {}
         for name in names:
             call = ScriptCall(ScriptKind.DIALPLAN, f"dialplans/{name}.php", variables)
-            outcome = await am.pool.run(call, _NoCapabilities())
+            outcome = await am.pool.run(call, NoCapabilities("a dialplan script"))
             if outcome.action is Action.DONE:
                 generated[name] = outcome.body.decode("utf-8", "replace").strip()
             else:
                 log.error("module %s, dialplans/%s.php: %s", am.id, name,
                           outcome.error or f"ended with {outcome.action.value}")
-        am.dialplans, am.dialplans_for = generated, digest
+        am.dialplans, am.dialplans_for = generated, given.digest
         return generated
 
     async def record_failure(self, am: ActiveModule, reason: str) -> None:

@@ -92,10 +92,8 @@ class Registry:
         self.problems.clear()
         self._sync_bundled()
         for state in self.store.list_modules():
-            if state.kind == "bundled" and state.module_id in self._entries:
-                continue
             if state.kind == "bundled":
-                continue  # a bundled module that disappeared from the tree: ignore
+                continue  # loaded above from the tree, or gone from it: nothing to do
             try:
                 module = load_root(Path(state.path))
             except (FormatError, OSError) as e:

@@ -73,7 +73,9 @@ def _module(port: int, other_port: int) -> bytes:
             't_basic 1 "Basic" auth_kind=basic\n'
             't_digest 1 "Digest" auth_kind=digest\n'
             't_auto 1 "Auto" auth_kind=auto\n'
-            't_evil 1 "Evil" RESYNC=evil auth_kind=auto\n'),
+            't_evil 1 "Evil" RESYNC=evil auth_kind=auto\n'
+            't_sneaky 1 "Sneaky" auth_kind=auto sneaky="{fread(urlopenPhone('
+            "'http', '/admin/resync', array('port' => (int) $web_port)), 10)}\"\n"),
         "providers/p.php": ("<?php\nif (preg_match('~^/rt/(t_[a-z]+)/([0-9a-f]{12})$~', $PATH, $m))"
                             " { associatePhone($m[2], $m[1]); sendOk(); }\n"),
         "resync/http.php": """<?php
@@ -171,3 +173,17 @@ async def test_resync_scripts_reach_only_their_phone(server: Running, nursery: t
     assert ("GET", "/steal@127.0.0.2/y", False) in phone.seen  # still the phone, not .2
     assert intruder_hits == []
     assert all("127.0.0.1" in a for a in result["actions"])
+
+
+async def test_option_expansion_has_no_capabilities(server: Running, nursery: trio.Nursery) -> None:
+    """A phone_types expression is evaluated in the sandbox with nothing to call: it cannot
+    use the resync capabilities to reach the phone (or anything else)."""
+    api, phone, _ = await _setup(server, nursery, "basic", "t_basic")
+    server.svc.phone_add("0004f2000999", "t_sneaky", "resynctest")
+    server.svc.store.touch_phone("0004f2000999", "127.0.0.1", "t_sneaky", "resynctest")
+    seen_before = len(phone.seen)
+    result = (await api.post("/phones/0004f2000999/resync")).json()
+    await api.aclose()
+    assert result["ok"] is False
+    assert "urlopenPhone() is not available to a phone_types expansion" in result["detail"]
+    assert len(phone.seen) == seen_before

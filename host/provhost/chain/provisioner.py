@@ -23,7 +23,7 @@ from provhost.chain.markers import MarkerError, MarkerTable
 from provhost.chain.normalize import PathRejected, normalize_path
 from provhost.chain.trace import ModuleStep, Trace, TraceLog
 from provhost.chain.variables import phone_vars, request_vars
-from provhost.engine import ActiveModule, Engine
+from provhost.engine import ActiveModule, DialplanInput, Engine
 from provhost.mac import MacError, normalize_mac
 from provhost.runtime.interface import (
     Action,
@@ -51,9 +51,9 @@ class _RequestBroker:
     """Capabilities of a provider script, bound to one request and one module."""
 
     def __init__(self, prov: Provisioner, am: ActiveModule, req: ProvisioningRequest,
-                 trace: Trace, dialplans: dict[str, str]) -> None:
+                 trace: Trace, dialplans: dict[str, str], settings: dict[str, str]) -> None:
         self.prov, self.am, self.req, self.trace = prov, am, req, trace
-        self.dialplans = dialplans
+        self.dialplans, self.settings = dialplans, settings
         self.phone_config: dict[str, Any] | None = None
 
     async def call(self, function: str, args: list[Any]) -> Any:
@@ -83,7 +83,7 @@ class _RequestBroker:
         store = self.prov.engine.service.store
         phone = store.get_phone(mac)
         if phone is None:
-            auto = self.prov.engine.service.setting_get("AUTO_EXTENSION") == "1"
+            auto = self.settings["AUTO_EXTENSION"] == "1"
             phone = store.create_phone(mac, ident, self.am.id, self.req.client_ip, auto_line=auto)
         else:
             store.touch_phone(mac, self.req.client_ip, ident, self.am.id)
@@ -130,8 +130,9 @@ class Provisioner:
         markers = self.markers.get(req.client_ip)
         trace.markers_read = dict(markers)
         settings = self.engine.service.settings()
+        dialplan_input = self.engine.dialplan_input(settings)
         for am in self.engine.chain():
-            answer = await self._ask_module(am, req, path, markers, settings, trace)
+            answer = await self._ask_module(am, req, path, markers, dialplan_input, trace)
             if answer is not None:
                 trace.status, trace.answered_by = answer.status, am.id
                 trace.bytes_sent = answer.size
@@ -140,10 +141,11 @@ class Provisioner:
         return Answer("notfound"), trace
 
     async def _ask_module(self, am: ActiveModule, req: ProvisioningRequest, path: str,
-                          markers: dict[str, str], settings: dict[str, str],
+                          markers: dict[str, str], dialplan_input: DialplanInput,
                           trace: Trace) -> Answer | None:
         module = am.entry.module
-        dialplans = await self.engine.dialplans(am)
+        settings = dialplan_input.settings
+        dialplans = await self.engine.dialplans(am, dialplan_input)
         variables = request_vars(
             path=path, proto=req.proto, client_ip=req.client_ip, method=req.method,
             headers=req.headers, module_id=am.id, settings=settings, markers=markers,
@@ -151,7 +153,7 @@ class Provisioner:
             content_ids={}, dialplans=dialplans,
         )
         for script in module.providers:
-            broker = _RequestBroker(self, am, req, trace, dialplans)
+            broker = _RequestBroker(self, am, req, trace, dialplans, settings)
             call = ScriptCall(ScriptKind.PROVIDER, script, variables, self.script_timeout)
             started = time.perf_counter()
             try:

@@ -15,7 +15,7 @@ from typing import Any
 import msgpack
 
 from provhost.chain.variables import phone_vars, settings_vars
-from provhost.engine import ActiveModule, Engine
+from provhost.engine import ActiveModule, Engine, NoCapabilities
 from provhost.moduleformat.model import PhoneType
 from provhost.moduleformat.names import is_script_name
 from provhost.resync.phone_broker import PhoneBroker
@@ -41,7 +41,7 @@ async def expand_type_options(am: ActiveModule, ptype: PhoneType, mac: str) -> d
     options = {k: compile_expression_string(v, "phone_types", ptype.line)
                for k, v in ptype.options.items()}
     call = ScriptCall(ScriptKind.EXPAND, "", {"IDENT": ptype.ident, "MAC": mac, "OPTIONS": options})
-    outcome = await am.pool.run(call, PhoneBroker("127.0.0.1"))
+    outcome = await am.pool.run(call, NoCapabilities("a phone_types expansion"))
     if outcome.action is not Action.DONE:
         raise ValueError(f"phone_types options of {ptype.ident}: {outcome.error}")
     values = msgpack.unpackb(outcome.body)
@@ -76,8 +76,9 @@ async def resync_phone(engine: Engine, mac: str) -> ResyncResult:
         return ResyncResult(mac, method, False,
                             f"RESYNC={method!r}: module {am.id} has no resync/{method}.php", [])
     users = {u.id: u for u in svc.store.list_users()}
-    dialplans = await engine.dialplans(am)
-    variables: dict[str, Any] = settings_vars(svc.settings())
+    settings = svc.settings()
+    dialplans = await engine.dialplans(am, engine.dialplan_input(settings))
+    variables: dict[str, Any] = settings_vars(settings)
     variables.update({k: options[k] for k in ptype.custom_options()})
     variables.update(phone_vars(phone, ptype, svc.store.list_lines(mac), users, dialplans))
     variables["MODULE_ID"] = am.id
