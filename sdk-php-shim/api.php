@@ -59,9 +59,6 @@ final class Shim
         if (!is_file($path)) {
             self::fail("module script not found: $script");
         }
-        if (self::$kind === 'firmware' && isset($vars['FW_OUTDIR']) && is_dir($vars['FW_OUTDIR'])) {
-            chdir($vars['FW_OUTDIR']);
-        }
         self::startCapture();
         return $path;
     }
@@ -73,10 +70,6 @@ final class Shim
         switch (self::$kind) {
             case 'provider':
                 self::finish(['action' => 'pass']);
-                break;
-            case 'firmware':
-                self::finish(['action' => 'error', 'error' =>
-                    'the firmware script ended without acceptFirmware() or rejectFirmware()']);
                 break;
             default:
                 self::finish(['action' => 'done', 'body' => $out]);
@@ -444,16 +437,6 @@ function sendNotFound(): never
 function sendOk(): never
 {
     Shim::send(['action' => 'ok']);
-}
-
-function acceptFirmware(): never
-{
-    Shim::send(['action' => 'accept']);
-}
-
-function rejectFirmware(string $reason = ''): never
-{
-    Shim::send(['action' => 'reject', 'error' => $reason]);
 }
 
 // ----- capabilities brokered by the host -----

@@ -24,3 +24,15 @@ def empty_bundled_paths(tmp_path: Path) -> Paths:
     p = Paths(data_dir=tmp_path / "data", bundled_dir=tmp_path / "bundled")
     p.ensure()
     return p
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sandbox_user_can_reach_tmp(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Firmware sandboxes run as `nobody`; bwrap must reach their bind sources.
+
+    pytest makes its base temp directory 0700; the data directories of a real
+    installation are world-traversable (their secrets are 0600 files).
+    """
+    base = tmp_path_factory.getbasetemp()
+    for directory in (base.parent, base):
+        directory.chmod(0o755)

@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import trio
 from provhost.runtime.interface import Action, ScriptCall, ScriptKind
 
 from .conftest import ModuleDir, RecordingBroker
@@ -73,3 +74,118 @@ async def test_shell_script_has_no_network_and_no_decision_is_an_error(
     out = await pool.run(call, RecordingBroker())
     assert out.action is Action.ERROR and "without accept_firmware" in out.error
     assert list(out_dir.iterdir()) == []
+
+
+def _call(script: str, infile: Path, out_dir: Path, **extra: object) -> ScriptCall:
+    return ScriptCall(ScriptKind.FIRMWARE, script, {
+        "FW_INFILE": str(infile), "FW_OUTDIR": str(out_dir), "FW_VERIFY": 1,
+        "FW_IDENT": "logo_bw", **extra}, timeout=20.0)
+
+
+PHP_SCRIPT = """<?php
+// the seed's variables, exec of the image tools, the _tmp directory, accept/reject
+if (!is_dir("$FW_OUTDIR/_tmp")) { rejectFirmware('no _tmp'); }
+exec("anytoppm " . escapeshellarg($FW_INFILE) . " _tmp/logo.ppm 2>/dev/null", $o, $status);
+if ($status !== 0) { rejectFirmware("not an image ($FW_IDENT)"); }
+exec('pnmscale -width 16 -height 8 < _tmp/logo.ppm | ppmtobmp > logo.bmp', $o, $status);
+file_put_contents('vars.txt', "$FW_IDENT $FW_VERIFY " . gettype($FW_VERIFY) . ' ' . getcwd());
+$status === 0 ? acceptFirmware() : rejectFirmware('conversion failed');
+"""
+
+
+async def test_php_script_runs_tools_and_accepts(runtime, module: ModuleDir, upload,
+                                                 tmp_path: Path):
+    module.write("firmware/logo.php", PHP_SCRIPT)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    pool = await runtime.open_pool(module.image)
+    out = await pool.run(_call("firmware/logo.php", upload, out_dir), RecordingBroker())
+    assert out.action is Action.ACCEPT, (out.error, out.log)
+    assert (out_dir / "logo.bmp").read_bytes()[:2] == b"BM"
+    assert (out_dir / "vars.txt").read_text() == "logo_bw 1 integer /fw/out"
+    assert not (out_dir / "_tmp").exists()
+
+
+async def test_php_script_rejects_with_its_reason(runtime, module: ModuleDir, tmp_path: Path):
+    module.write("firmware/logo.php", PHP_SCRIPT)
+    bogus = tmp_path / "upload.txt"
+    bogus.write_text("plain text")
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    pool = await runtime.open_pool(module.image)
+    out = await pool.run(_call("firmware/logo.php", bogus, out_dir), RecordingBroker())
+    assert (out.action, out.error) == (Action.REJECT, "not an image (logo_bw)")
+    assert list(out_dir.iterdir()) == []
+
+
+async def test_php_script_crash_is_an_error_and_cleans(runtime, module: ModuleDir, upload,
+                                                      tmp_path: Path):
+    module.write("firmware/bad.php", """<?php
+        file_put_contents('half.bin', 'x');
+        undefined_function_call();
+    """)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    pool = await runtime.open_pool(module.image)
+    out = await pool.run(_call("firmware/bad.php", upload, out_dir), RecordingBroker())
+    assert out.action is Action.ERROR
+    assert any("undefined_function_call" in line for line in out.log), out.log
+    assert list(out_dir.iterdir()) == []
+
+
+async def test_php_script_has_no_network_and_cannot_touch_its_module(
+        runtime, module: ModuleDir, upload, tmp_path: Path):
+    module.write("firmware/evil.php", """<?php
+        $r = [];
+        $r[] = @fsockopen('127.0.0.1', 22, $e, $s, 1) ? 'net' : 'nonet';
+        $r[] = @file_put_contents('/module/firmware/evil.php', 'x') ? 'wrote' : 'ro';
+        $r[] = @file_get_contents('/etc/passwd') === false ? 'noetc' : 'etc';
+        $r[] = trim((string)shell_exec('id -u'));
+        file_put_contents('r.txt', implode(' ', $r));
+        acceptFirmware();
+    """)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    pool = await runtime.open_pool(module.image)
+    out = await pool.run(_call("firmware/evil.php", upload, out_dir), RecordingBroker())
+    assert out.action is Action.ACCEPT, (out.error, out.log)
+    net, module_write, etc, uid = (out_dir / "r.txt").read_text().split()
+    assert (net, module_write, etc) == ("nonet", "ro", "noetc")
+    assert uid != "0"  # runs as an unprivileged user inside the sandbox
+    assert "<?php" in (module.files / "firmware/evil.php").read_text()
+
+
+async def test_fork_bomb_in_firmware_script_is_contained(runtime, module: ModuleDir, upload,
+                                                         tmp_path: Path):
+    module.write("firmware/bomb.sh", """
+        bomb() { bomb | bomb & }; bomb 2>/dev/null
+        sleep 1
+        reject_firmware "survived"
+    """)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    pool = await runtime.open_pool(module.image)
+    out = await pool.run(_call("firmware/bomb.sh", upload, out_dir), RecordingBroker())
+    # the process limit stops the bomb; the deadline or the script's own end finishes the call
+    assert out.action in (Action.REJECT, Action.ERROR)
+    # and nothing of it outlives the call: the PID namespace takes every process down
+    with trio.move_on_after(10):
+        while _sandbox_user_processes():
+            await trio.sleep(0.05)
+    assert _sandbox_user_processes() == []
+
+
+def _sandbox_user_processes() -> list[str]:
+    ps = subprocess.run(["ps", "-eo", "user=,stat=,comm="], capture_output=True,
+                        text=True).stdout
+    return [line for line in ps.splitlines() if line.split()[0] == "nobody"]
+
+
+async def test_firmware_script_must_be_sh_or_php(runtime, module: ModuleDir, upload,
+                                                tmp_path: Path):
+    module.write("firmware/x.py", "print(1)")
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    pool = await runtime.open_pool(module.image)
+    out = await pool.run(_call("firmware/x.py", upload, out_dir), RecordingBroker())
+    assert out.action is Action.ERROR and ".sh or .php" in out.error

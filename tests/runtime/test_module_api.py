@@ -292,13 +292,3 @@ async def test_expand_reports_circular_reference_and_bad_expression(runtime, mod
     assert out.action is Action.ERROR and "option a" in out.error
 
 
-async def test_firmware_php_accept_and_reject(runtime, module):
-    s = module.script("firmware/logo.php", """
-        if ($FW_VERIFY && $FW_IDENT === 'bad') rejectFirmware('not an image');
-        acceptFirmware();
-    """)
-    call = ScriptCall(ScriptKind.FIRMWARE, s, {"FW_VERIFY": 1, "FW_IDENT": "logo_bw"})
-    assert (await run(runtime, module, call)).action is Action.ACCEPT
-    call.variables["FW_IDENT"] = "bad"
-    out = await run(runtime, module, call)
-    assert (out.action, out.error) == (Action.REJECT, "not an image")

@@ -1,9 +1,10 @@
-"""Run a bash firmware preprocessing script in its own one-off sandbox.
+"""Run a firmware preprocessing script (bash or PHP) in its own one-off sandbox.
 
 Why separate from the worker pool: these scripts must exec tools, which the PHP workers'
 inner seccomp layer forbids.  Contract with the seed: `$FW_OUTDIR/_tmp` exists while the
 script runs and is removed afterwards; on reject (or any failure) the output directory is
-emptied.
+emptied.  When the host runs as root the sandbox runs as `nobody`, so the process-count
+rlimit holds (the kernel exempts root from it) and the script owns nothing but its output.
 """
 
 from __future__ import annotations
@@ -16,11 +17,23 @@ from pathlib import Path
 import trio
 from provhost_sandbox import firmware_shell as fs
 from provhost_sandbox.bwrap import bwrap_argv
+from provhost_sandbox.php_worker import SHIM_DIR
 from provhost_sandbox.seccomp import default_filter
 
 from .interface import Action, ModuleImage, ScriptCall, ScriptOutcome
 
 STDERR_CAP = 16 * 1024
+SANDBOX_UID = 65534  # nobody: used when the host runs as root
+
+
+def _sandbox_user() -> int | None:
+    return SANDBOX_UID if os.geteuid() == 0 else None
+
+
+def _hand_over(outdir: Path, uid: int) -> None:
+    """Let the sandbox user write the output directory (and only that)."""
+    for path in (outdir, *outdir.rglob("*")):
+        os.chown(path, uid, uid, follow_symlinks=False)
 
 
 def _empty(directory: Path) -> None:
@@ -40,16 +53,25 @@ async def run_firmware_shell(image: ModuleImage, call: ScriptCall) -> ScriptOutc
                              "FW_OUTDIR a directory")
     variables = {k: v for k, v in call.variables.items()
                  if k not in ("FW_INFILE", "FW_OUTDIR") and isinstance(v, str | int)}
+    try:
+        fs.script_command(call.script)
+    except ValueError as exc:
+        return ScriptOutcome(Action.ERROR, error=f"firmware: {exc}")
     (outdir / "_tmp").mkdir(exist_ok=True)
+    uid = _sandbox_user()
+    if uid is not None:
+        _hand_over(outdir, uid)
     sec_r, sec_w = os.pipe()
     err_r, err_w = os.pipe()
     try:
         os.write(sec_w, default_filter())
         os.close(sec_w)
         spec = fs.firmware_shell_spec(image.files_dir, call.script, infile, outdir,
-                                      variables, sec_r)
-        proc = subprocess.Popen(bwrap_argv(spec), stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=err_w, pass_fds=(sec_r,))
+                                      variables, sec_r, shim_dir=SHIM_DIR)
+        argv = fs.FirmwareLimits().prlimit_argv() + bwrap_argv(spec)
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=err_w, pass_fds=(sec_r,), user=uid, group=uid,
+                                extra_groups=[] if uid is not None else None)
     finally:
         os.close(sec_r)
         os.close(err_w)

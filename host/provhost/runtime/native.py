@@ -372,7 +372,7 @@ class NativePool:
         if self._waiting >= self.config.max_queue:
             self._counts["overloaded"] += 1
             raise PoolOverloaded(f"pool {self.name}: {self._waiting} requests already waiting")
-        if call.kind is ScriptKind.FIRMWARE and call.script.endswith(".sh"):
+        if call.kind is ScriptKind.FIRMWARE:
             return await run_firmware_shell(self.image, call)
         run_body = {"kind": call.kind.value, "script": call.script, "variables": call.variables}
         self._waiting += 1
