@@ -439,6 +439,20 @@ function sendOk(): never
     Shim::send(['action' => 'ok']);
 }
 
+/**
+ * Store the uploaded file of this request ($UPLOAD is true) for the phone $mac, under
+ * $name (default: the last component of $PATH).  The host checks the phone exists, the
+ * name and the size; the phone gets a success or a clear refusal.
+ */
+function acceptUpload(string $mac, ?string $name = null): never
+{
+    if (empty($GLOBALS['UPLOAD'])) {
+        throw new ApiException('acceptUpload(): this request carries no upload');
+    }
+    $name ??= basename((string)($GLOBALS['PATH'] ?? ''));
+    Shim::send(['action' => 'upload', 'body' => $mac, 'file' => $name]);
+}
+
 // ----- capabilities brokered by the host -----
 
 function associatePhone(string $mac, string $type): bool

@@ -182,6 +182,15 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
     p.add_argument("mac")
     p = command(pg, ("phone", "remove"), "forget a phone", lambda s, a: s.phone_remove(a.mac))
     p.add_argument("mac")
+    p = command(pg, ("phone", "uploads"), "files the phone uploaded (logs, overrides)",
+                lambda s, a: s.phone_uploads(a.mac) if a.json else _table(
+                    s.phone_uploads(a.mac), ["name", "size", "modified"]))
+    p.add_argument("mac")
+    p = command(pg, ("phone", "upload"), "print (or save with -o) one uploaded file",
+                _phone_upload)
+    p.add_argument("mac")
+    p.add_argument("name")
+    p.add_argument("-o", "--output", help="write the file here instead of stdout")
 
     # user ------------------------------------------------------------------------------
     ug = groups.add_parser("user", help="PBX users").add_subparsers(dest="cmd", required=True)
@@ -271,6 +280,16 @@ def _request(svc: Service, a: argparse.Namespace) -> Any:
     return text
 
 
+def _phone_upload(svc: Service, a: argparse.Namespace) -> Any:
+    data = svc.phone_upload_read(a.mac, a.name)
+    if a.output:
+        Path(a.output).write_bytes(data)
+        return {"name": a.name, "size": len(data), "saved": a.output}
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+    return _ALREADY_WRITTEN
+
+
 def _phone_resync(svc: Service, a: argparse.Namespace) -> Any:
     import dataclasses
 
@@ -283,7 +302,12 @@ def _phone_resync(svc: Service, a: argparse.Namespace) -> Any:
     return dataclasses.asdict(result)
 
 
+_ALREADY_WRITTEN = object()  # the handler wrote raw bytes to stdout itself
+
+
 def _render(result: Any, as_json: bool) -> str | None:
+    if result is _ALREADY_WRITTEN:
+        return None
     if result is None:
         return "ok" if not as_json else json.dumps({"ok": True})
     if as_json:

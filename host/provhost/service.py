@@ -23,6 +23,7 @@ from provhost.paths import Paths
 from provhost.registry import ModuleEntry, Registry, RegistryError
 from provhost.store.base import Line, PhoneRecord, StoreError
 from provhost.store.sqlite import SqliteStore, generate_password
+from provhost.uploads import PhoneUploads, UploadLimits, UploadRefused
 
 
 class ServiceError(Exception):
@@ -30,7 +31,7 @@ class ServiceError(Exception):
 
 
 _ERRORS = (RegistryError, StoreError, MacError, settings_mod.SettingError, FormatError,
-           signing.SignatureError)
+           signing.SignatureError, UploadRefused)
 
 
 def module_view(e: ModuleEntry) -> dict[str, Any]:
@@ -202,7 +203,40 @@ class Service:
         return self.phone_show(m)
 
     def phone_remove(self, mac: str) -> None:
-        self._guard(self.store.delete_phone, self._mac(mac))
+        m = self._mac(mac)
+        self._guard(self.store.delete_phone, m)
+        self.uploads().remove_phone(m)
+
+    # -- files phones uploaded ----------------------------------------------------------
+    def uploads(self) -> PhoneUploads:
+        limit = int(self.settings()["UPLOAD_MAX_SIZE"])
+        return PhoneUploads(self.paths.uploads_dir, UploadLimits(max_size=max(limit, 0)))
+
+    def phone_uploads(self, mac: str) -> list[dict[str, Any]]:
+        m = self._mac(mac)
+        self.phone_show(m)
+        return [u.view() for u in self.uploads().list(m)]
+
+    def phone_upload_read(self, mac: str, name: str) -> bytes:
+        m = self._mac(mac)
+        self.phone_show(m)
+        return self._guard(self.uploads().read, m, name)
+
+    def accept_upload(self, mac_text: str, name: str, data: bytes, client_ip: str) -> str:
+        """Store what a phone uploaded after a module accepted it; the stored name."""
+        try:
+            mac = normalize_mac(mac_text)
+        except MacError as e:
+            raise ServiceError(f"acceptUpload: {e}") from None
+        phone = self.store.get_phone(mac)
+        if phone is None:
+            raise ServiceError(f"no phone with MAC {pretty_mac(mac)}: uploads are kept only "
+                                "for known phones")
+        if (self.settings()["UPLOAD_SAME_IP"] == "1" and phone.last_ip
+                and phone.last_ip != client_ip):
+            raise ServiceError(f"phone {pretty_mac(mac)} was last seen at {phone.last_ip}, "
+                               f"not {client_ip}")
+        return self._guard(self.uploads().store, mac, name, data).name
 
     # -- users and lines --------------------------------------------------------------
     def user_add(self, username: str, fullname: str) -> dict[str, Any]:

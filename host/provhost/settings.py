@@ -93,6 +93,12 @@ SETTINGS: dict[str, Setting] = {
                 "allow anonymous FTP provisioning (otherwise: phone MAC + admin password)",
                 module_visible=False),
         Setting("PBX_NAME", "provhost", _text, "a name phones may display"),
+        Setting("UPLOAD_MAX_SIZE", "1048576", _int,
+                "largest file a phone may upload (logs, overrides), in bytes",
+                module_visible=False),
+        Setting("UPLOAD_SAME_IP", "1", _bool,
+                "store a phone's upload only from the address it last fetched a file from",
+                module_visible=False),
     ]
 }
 

@@ -37,10 +37,16 @@ async def test_huge_headers_are_refused(server: Running) -> None:
 
 
 async def test_other_methods_get_405(server: Running) -> None:
-    status, _ = await curl("-X", "DELETE", server.url("/x.cfg"))
-    assert status == 405
-    status, _ = await curl("-X", "POST", "--data", "x", server.url("/x.cfg"))
-    assert status == 405
+    for method in ("DELETE", "PATCH", "OPTIONS"):
+        status, _ = await curl("-X", method, server.url("/x.cfg"))
+        assert status == 405, method
+
+
+async def test_upload_no_module_accepts_is_403(server: Running) -> None:
+    status, body = await curl("-X", "POST", "--data", "x", server.url("/x.cfg"))
+    assert status == 403
+    assert b"no module accepts an upload to this path" in body
+    await _still_serving(server)
 
 
 async def test_slowloris_client_is_dropped_and_others_are_served(server: Running) -> None:

@@ -23,7 +23,7 @@ _TYPES = {
 class Answer:
     """What the server sends: `status` decides the protocol's reply."""
 
-    status: str  # served | notfound | ok | rejected | busy | error
+    status: str  # served | notfound | ok | rejected | busy | error; uploads: stored | refused
     body: bytes | None = None
     file: Path | None = None  # served from disk (streamed), when body is None
     content_type: str = "application/octet-stream"

@@ -33,6 +33,7 @@ from provhost.runtime.interface import (
     ScriptCall,
     ScriptKind,
 )
+from provhost.service import ServiceError
 from provhost.templates import compile_expression_string
 
 log = logging.getLogger("provhost.chain")
@@ -45,6 +46,7 @@ class ProvisioningRequest:
     client_ip: str
     method: str = "GET"
     headers: dict[str, str] = field(default_factory=dict)  # lower-case names
+    upload: bytes | None = None  # the file a phone sends (HTTP PUT/POST, TFTP WRQ)
 
 
 class _RequestBroker:
@@ -137,6 +139,9 @@ class Provisioner:
                 trace.status, trace.answered_by = answer.status, am.id
                 trace.bytes_sent = answer.size
                 return answer, trace
+        if req.upload is not None:
+            trace.status = "refused"
+            return Answer("refused", reason="no module accepts an upload to this path"), trace
         trace.status = "notfound"
         return Answer("notfound"), trace
 
@@ -151,6 +156,7 @@ class Provisioner:
             headers=req.headers, module_id=am.id, settings=settings, markers=markers,
             phone_types=module.phone_types, firmware_types=module.firmware_types,
             content_ids={}, dialplans=dialplans,
+            upload_size=None if req.upload is None else len(req.upload),
         )
         for script in module.providers:
             broker = _RequestBroker(self, am, req, trace, dialplans, settings)
@@ -174,7 +180,10 @@ class Provisioner:
                 await self.engine.record_failure(am, f"{script}: {reason}")
                 return None
             self.engine.record_success(am)
-            answer = self._answer(am, outcome, path, step)
+            if req.upload is not None or outcome.action is Action.UPLOAD:
+                answer = self._upload_answer(am, req, outcome, step)
+            else:
+                answer = self._answer(am, outcome, path, step)
             if answer is None:
                 continue
             if answer.status in ("served", "ok") and broker.phone_config is not None:
@@ -203,6 +212,32 @@ class Provisioner:
                 return Answer("ok", body=b"", module=am.id)
         step.decision = "error"
         step.detail = f"a provider may not end with {outcome.action.value}"
+        return None
+
+    def _upload_answer(self, am: ActiveModule, req: ProvisioningRequest, outcome: Any,
+                       step: ModuleStep) -> Answer | None:
+        """An upload request may only be stored, refused as not found, or passed on."""
+        match outcome.action:
+            case Action.PASS:
+                return None
+            case Action.NOT_FOUND:
+                return Answer("notfound", module=am.id)
+            case Action.UPLOAD if req.upload is not None:
+                mac = outcome.body.decode("utf-8", "replace")
+                name = outcome.file or ""
+                try:
+                    stored = self.engine.service.accept_upload(mac, name, req.upload,
+                                                               req.client_ip)
+                except ServiceError as e:
+                    step.detail = str(e)
+                    log.warning("upload %s from %s refused: %s", req.path, req.client_ip, e)
+                    return Answer("refused", module=am.id, reason=str(e))
+                step.detail = f"stored as {stored} ({len(req.upload)} bytes)"
+                return Answer("stored", body=b"", module=am.id)
+        step.decision = "error"
+        step.detail = (f"a provider answered an upload with {outcome.action.value}"
+                       if req.upload is not None else "acceptUpload() outside an upload")
+        log.error("module %s: %s", am.id, step.detail)
         return None
 
     def _record_config(self, am: ActiveModule, config: dict[str, Any]) -> None:

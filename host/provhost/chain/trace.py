@@ -31,7 +31,7 @@ class Trace:
     markers_set: dict[str, str] = field(default_factory=dict)
     phone: str | None = None  # MAC associated
     phone_type: str | None = None
-    status: str = "pending"  # served, notfound, rejected, error, busy
+    status: str = "pending"  # served, notfound, rejected, error, busy, stored, refused
     answered_by: str | None = None
     bytes_sent: int = 0
     note: str = ""

@@ -48,7 +48,7 @@ def request_vars(
     *, path: str, proto: str, client_ip: str, method: str, headers: dict[str, str],
     module_id: str, settings: dict[str, str], markers: dict[str, str],
     phone_types: list[PhoneType], firmware_types: list[FirmwareType],
-    content_ids: dict[str, str], dialplans: dict[str, str],
+    content_ids: dict[str, str], dialplans: dict[str, str], upload_size: int | None = None,
 ) -> dict[str, Any]:
     """Markers come first so that nothing provhost sets can be shadowed by one."""
     v: dict[str, Any] = dict(markers)
@@ -59,6 +59,8 @@ def request_vars(
         "MODULE_ID": module_id,
         "CLIENT_IP": client_ip,
         "REQUEST_METHOD": method,
+        "UPLOAD": upload_size is not None,
+        "UPLOAD_SIZE": upload_size or 0,
         "USER_AGENT": headers.get("user-agent", ""),
         "REQUEST_HEADERS": headers,
         "PHONE_TYPES": phone_types_var(phone_types),

@@ -53,6 +53,7 @@ class Action(enum.StrEnum):
     NOT_FOUND = "notfound"  # sendNotFound()
     OK = "ok"  # sendOk(): an empty success
     DONE = "done"  # a dialplan/resync/expand script finished; body holds its output
+    UPLOAD = "upload"  # acceptUpload(): `body` holds the phone's MAC, `file` the name
     ACCEPT = "accept"  # acceptFirmware()
     REJECT = "reject"  # rejectFirmware()
     ERROR = "error"  # the script failed; `error` says why

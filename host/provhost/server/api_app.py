@@ -48,6 +48,14 @@ class HttpError(Exception):
         self.status = status
 
 
+@dataclass(frozen=True)
+class RawBody:
+    """A handler result sent as it is (a file download), not as JSON."""
+
+    data: bytes
+    content_type: str = "application/octet-stream"
+
+
 @dataclass
 class Request:
     method: str
@@ -156,6 +164,14 @@ async def _phone_resync(app: ApiApp, r: Request) -> Any:
     return dataclasses.asdict(await resync_phone(app.engine, mac))
 
 
+async def _phone_uploads(app: ApiApp, r: Request) -> Any:
+    return app.svc.phone_uploads(r.params["mac"])
+
+
+async def _phone_upload(app: ApiApp, r: Request) -> Any:
+    return RawBody(app.svc.phone_upload_read(r.params["mac"], r.params["name"]))
+
+
 async def _phone_lines(app: ApiApp, r: Request) -> Any:
     return app.svc.line_list(r.params["mac"])
 
@@ -234,6 +250,10 @@ ROUTES: list[Route] = [
     Route("GET", "/phones/{mac}", "one phone", _phone_show),
     Route("DELETE", "/phones/{mac}", "forget a phone", _phone_remove),
     Route("GET", "/phones/{mac}/lines", "the lines on a phone", _phone_lines),
+    Route("GET", "/phones/{mac}/uploads", "files the phone uploaded (logs, overrides)",
+          _phone_uploads),
+    Route("GET", "/phones/{mac}/uploads/{name}", "one uploaded file, as it was sent",
+          _phone_upload),
     Route("PUT", "/phones/{mac}/password", "set (or generate, with null) the admin password",
           _phone_password, body='{"password": null}'),
     Route("POST", "/phones/{mac}/resync", "tell the phone to reload its configuration now",
@@ -317,9 +337,12 @@ class ApiApp:
             status, payload = e.status, {"error": str(e)}
         except ServiceError as e:
             status, payload = _status_for(str(e)), {"error": str(e)}
-        body = json.dumps(payload, default=str).encode()
+        if isinstance(payload, RawBody):
+            body, ctype = payload.data, payload.content_type.encode()
+        else:
+            body, ctype = json.dumps(payload, default=str).encode(), b"application/json"
         await send({"type": "http.response.start", "status": status, "headers": [
-            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+            (b"content-type", ctype), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
 
     async def _dispatch(self, scope: Scope, receive: Receive) -> tuple[int, Any]:

@@ -49,6 +49,33 @@ def chain_handler(
     return handle
 
 
+def upload_handler(
+    provisioner: Provisioner, deadline: float = 10.0
+) -> Callable[[TftpRequest, bytes], Awaitable[ErrorReply | None]]:
+    """TFTP write requests: the received file goes through the chain like an HTTP PUT.
+
+    None accepts (the client gets its final ACK); an ErrorReply refuses with its reason.
+    """
+
+    async def handle(request: TftpRequest, data: bytes) -> ErrorReply | None:
+        req = ProvisioningRequest(proto="tftp", path=request.path, client_ip=request.client[0],
+                                  method="PUT", upload=data)
+        answer, trace = await provision_with_deadline(provisioner, req, deadline)
+        log.info("%s tftp upload %s (%d bytes) -> %s%s", request.client[0], trace.path,
+                 len(data), answer.status, f" by {answer.module}" if answer.module else "")
+        match answer.status:
+            case "stored":
+                return None
+            case "notfound":
+                return ErrorReply(TFTP_NOT_FOUND, "file not found")
+            case "refused" | "rejected":
+                return ErrorReply(TFTP_ACCESS, f"upload refused: {answer.reason}")
+            case _:
+                return ErrorReply(TFTP_UNDEFINED, "server busy, try again")
+
+    return handle
+
+
 def _file_reply(p: Path) -> FileReply:
     """Firmware is read block by block while the transfer runs, never whole."""
     size = p.stat().st_size

@@ -2,7 +2,9 @@
 
 GET and HEAD of any path go to the chain.  A 404 means every module passed (or one said
 sendNotFound).  Files from disk (firmware, logos) are streamed in chunks, never loaded
-whole.  Other methods get 405 with an Allow header.
+whole.  PUT and POST carry a phone's upload (Polycom logs): the body is read up to the
+UPLOAD_MAX_SIZE setting (413 past it), then offered to the chain; 204 when a module
+stored it, 403 with the reason otherwise.  Other methods get 405 with an Allow header.
 """
 
 from __future__ import annotations
@@ -29,7 +31,29 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 CHUNK = 64 * 1024
 _STATUS = {"served": 200, "ok": 200, "notfound": 404, "rejected": 400, "busy": 503,
-           "error": 503}
+           "error": 503, "stored": 204, "refused": 403}
+_ALLOW = b"GET, HEAD, PUT, POST"
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes:
+    """The request body, refusing it as soon as it passes `limit` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _TooLarge("client went away")  # nothing to answer
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge(f"upload larger than {limit} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -60,13 +84,26 @@ class ProvisioningApp:
             return
         method = scope["method"]
         head = method == "HEAD"
-        if method not in ("GET", "HEAD"):
-            await _plain(send, 405, "provisioning serves GET and HEAD only",
-                         [(b"allow", b"GET, HEAD")])
+        if method not in ("GET", "HEAD", "PUT", "POST"):
+            await _plain(send, 405, "provisioning serves GET and HEAD, and PUT/POST uploads",
+                         [(b"allow", _ALLOW)])
             return
         client = (scope.get("client") or ("0.0.0.0", 0))[0]
+        headers = _headers(scope)
+        upload = None
+        if method in ("PUT", "POST"):
+            limit = int(self.provisioner.engine.service.settings()["UPLOAD_MAX_SIZE"])
+            declared = headers.get("content-length", "")
+            try:
+                if declared.isdigit() and int(declared) > limit:
+                    raise _TooLarge(f"upload of {declared} bytes exceeds the {limit}-byte limit")
+                upload = await _read_body(receive, limit)
+            except _TooLarge as e:
+                log.warning("%s %s %s refused: %s", client, method, scope["path"], e)
+                await _plain(send, 413, f"payload too large: {e}")
+                return
         req = ProvisioningRequest(proto=self.proto, path=scope["path"], client_ip=client,
-                                  method=method, headers=_headers(scope))
+                                  method=method, headers=headers, upload=upload)
         answer, trace = await provision_with_deadline(self.provisioner, req, self.deadline)
         log.info("%s %s %s -> %s%s", client, method, trace.path, answer.status,
                  f" by {answer.module}" if answer.module else "")
@@ -74,9 +111,14 @@ class ProvisioningApp:
 
     async def _respond(self, send: Send, answer: Answer, head: bool) -> None:
         status = _STATUS.get(answer.status, 500)
+        if status == 204:
+            await send({"type": "http.response.start", "status": 204, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+            return
         if status != 200:
             extra = [(b"retry-after", b"5")] if status == 503 else []
             text = {404: "not found", 400: f"bad request: {answer.reason}",
+                    403: f"upload refused: {answer.reason}",
                     503: "busy, try again"}.get(status, "error")
             await _plain(send, status, text, extra, head)
             return

@@ -20,7 +20,7 @@ from provhost.engine import Engine
 from provhost.ftp.server import serve_ftp
 from provhost.runtime.native import NativeRuntime
 from provhost.server.api_app import ApiApp, load_or_create_token
-from provhost.server.file_adapter import chain_handler, ftp_authenticator
+from provhost.server.file_adapter import chain_handler, ftp_authenticator, upload_handler
 from provhost.server.http_app import ProvisioningApp
 from provhost.service import Service
 from provhost.tftp.server import serve_tftp
@@ -95,7 +95,9 @@ async def serve_all(svc: Service, cfg: ServerConfig, *,
                                                 hypercorn_config(cfg.api_listen, cfg.api_port))
                 ports.api = _port_of(api_binds)
                 ports.tftp = await nursery.start(partial(
-                    serve_tftp, chain_handler(prov, "tftp"), host=cfg.listen, port=cfg.tftp_port))
+                    serve_tftp, chain_handler(prov, "tftp"), host=cfg.listen, port=cfg.tftp_port,
+                    upload_handler=upload_handler(prov),
+                    max_upload=max(int(svc.setting_get("UPLOAD_MAX_SIZE")), 0)))
                 if cfg.ftp_port is not None:
                     ports.ftp = await nursery.start(partial(
                         serve_ftp, chain_handler(prov, "ftp"), authenticate=ftp_authenticator(svc),

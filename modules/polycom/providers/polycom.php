@@ -16,4 +16,14 @@ if (preg_match('~^/polycom-([^/]+)-([0-9a-f]{12})\.cfg$~i', $PATH, $m)) {
     sendTemplate('polycom_main');
 }
 
+// Uploads (UC Software Administrator Guide, "Master Configuration File": with
+// LOG_FILE_DIRECTORY, OVERRIDES_DIRECTORY and CONTACTS_DIRECTORY empty the phone PUTs to the
+// provisioning root): <mac>-boot.log and <mac>-app.log (logs), <mac>-phone.cfg and
+// <mac>-web.cfg (settings changed on the phone or its web UI), <mac>-directory.xml and
+// <mac>-calls.xml (local contacts and call lists).  The host stores them per phone.
+if ($UPLOAD && preg_match('~^/([0-9a-f]{12})-(boot\.log|app\.log|phone\.cfg|web\.cfg|directory\.xml|calls\.xml)$~i',
+        $PATH, $m)) {
+    acceptUpload($m[1], strtolower($m[1]) . '-' . strtolower($m[2]));
+}
+
 passNext();
