@@ -12,6 +12,7 @@ BUNDLED = SOURCE_ROOT / "modules"
 
 @pytest.fixture
 def paths(tmp_path: Path) -> Paths:
+    tmp_path.chmod(0o755)  # firmware sandboxes (user nobody) bind files from the data dir
     p = Paths(data_dir=tmp_path / "data", bundled_dir=BUNDLED)
     p.ensure()
     return p

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from provhost import firmware
 from provhost.paths import Paths
 from provhost.service import Service, ServiceError
 
@@ -192,6 +193,28 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
     p.add_argument("name")
     p.add_argument("-o", "--output", help="write the file here instead of stdout")
 
+    # firmware --------------------------------------------------------------------------
+    fg = groups.add_parser("firmware", help="firmware and logo slots").add_subparsers(
+        dest="cmd", required=True)
+    command(fg, ("firmware", "list"), "slots of every module and what they hold",
+            _firmware_list)
+    p = command(fg, ("firmware", "upload"), "upload a file to a slot (runs the module's "
+                "preprocessing script in its sandbox)", _firmware_upload)
+    p.add_argument("module")
+    p.add_argument("slot")
+    p.add_argument("file")
+    p.add_argument("--no-verify", action="store_true",
+                   help="override the module's check (the script sees FW_VERIFY=0)")
+    p = command(fg, ("firmware", "clear"), "empty a slot", _firmware_call(
+        lambda s, a: firmware.clear(s, a.module, a.slot)))
+    p.add_argument("module")
+    p.add_argument("slot")
+    p = command(fg, ("firmware", "preview"), "save a slot's preview image (PNG)",
+                _firmware_preview)
+    p.add_argument("module")
+    p.add_argument("slot")
+    p.add_argument("-o", "--output", required=True, help="where to write the PNG")
+
     # user ------------------------------------------------------------------------------
     ug = groups.add_parser("user", help="PBX users").add_subparsers(dest="cmd", required=True)
     p = command(ug, ("user", "add"), "add a user", lambda s, a: s.user_add(a.username, a.fullname))
@@ -278,6 +301,46 @@ def _request(svc: Service, a: argparse.Namespace) -> Any:
     if a.body and body:
         text += "\n\n" + body.decode("utf-8", "replace")
     return text
+
+
+def _firmware_call(fn: Handler) -> Handler:
+    """Firmware refusals are operation errors: one line, exit 1."""
+
+    def run(svc: Service, a: argparse.Namespace) -> Any:
+        try:
+            return fn(svc, a)
+        except firmware.FirmwareError as e:
+            detail = "".join(f"\n  {line}" for line in e.log_lines[-10:])
+            raise ServiceError(f"{e}{detail}") from None
+
+    return run
+
+
+def _firmware_list(svc: Service, a: argparse.Namespace) -> Any:
+    rows = firmware.slot_views(svc)
+    if a.json:
+        return rows
+    for r in rows:
+        r["content"] = (f"{r['filename']} ({r['size']} bytes, id {r['content_id']}"
+                        f"{'' if r['verified'] else ', UNVERIFIED'})" if r["content_id"]
+                        else "(empty)")
+    return _table(rows, ["module", "slot", "type", "name", "content"])
+
+
+@_firmware_call
+def _firmware_upload(svc: Service, a: argparse.Namespace) -> Any:
+    from provhost.server.oneshot import firmware_upload_once
+
+    result = firmware_upload_once(svc, a.module, a.slot, Path(a.file), not a.no_verify)
+    return {"module": a.module, "slot": a.slot, "content_id": result.state.content_id,
+            "files": " ".join(result.files), "verified": result.state.verified}
+
+
+@_firmware_call
+def _firmware_preview(svc: Service, a: argparse.Namespace) -> Any:
+    data = firmware.preview(svc, a.module, a.slot)
+    Path(a.output).write_bytes(data)
+    return {"saved": a.output, "size": len(data)}
 
 
 def _phone_upload(svc: Service, a: argparse.Namespace) -> Any:

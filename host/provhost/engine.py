@@ -105,6 +105,11 @@ class Engine:
     def get(self, module_id: str) -> ActiveModule | None:
         return self._active.get(module_id)
 
+    def content_ids(self, module_id: str) -> dict[str, str]:
+        """slot -> FW_CONTENT_ID of the module's filled slots (read per request: an upload
+        from the CLI, another process, shows at once)."""
+        return {s.slot: s.content_id for s in self.service.store.firmware_slots(module_id)}
+
     def dialplan_input(self, settings: dict[str, str]) -> DialplanInput:
         """$DIALPLAN_DATA and its digest: built once per request, shared by every module."""
         store = self.service.store

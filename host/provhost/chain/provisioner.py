@@ -155,7 +155,7 @@ class Provisioner:
             path=path, proto=req.proto, client_ip=req.client_ip, method=req.method,
             headers=req.headers, module_id=am.id, settings=settings, markers=markers,
             phone_types=module.phone_types, firmware_types=module.firmware_types,
-            content_ids={}, dialplans=dialplans,
+            content_ids=self.engine.content_ids(am.id), dialplans=dialplans,
             upload_size=None if req.upload is None else len(req.upload),
         )
         for script in module.providers:

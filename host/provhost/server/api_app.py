@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from provhost import firmware
 from provhost.chain.provisioner import Provisioner
 from provhost.engine import Engine
 from provhost.resync.runner import resync_phone
@@ -46,6 +47,14 @@ class HttpError(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
+
+
+@dataclass(frozen=True)
+class RawJson:
+    """A handler result with its own status (e.g. 422 with details beside the error)."""
+
+    status: int
+    payload: Any
 
 
 @dataclass(frozen=True)
@@ -172,6 +181,38 @@ async def _phone_upload(app: ApiApp, r: Request) -> Any:
     return RawBody(app.svc.phone_upload_read(r.params["mac"], r.params["name"]))
 
 
+async def _firmware_list(app: ApiApp, r: Request) -> Any:
+    return firmware.slot_views(app.svc)
+
+
+async def _firmware_upload(app: ApiApp, r: Request) -> Any:
+    filename = r.query.get("filename") or "upload.bin"
+    with tempfile.NamedTemporaryFile(dir=app.svc.paths.data_dir) as f:
+        f.write(r.body)
+        f.flush()
+        try:
+            result = await firmware.upload(app.engine, r.params["module_id"], r.params["slot"],
+                                           Path(f.name), filename, verify=not r.flag("no_verify"))
+        except firmware.FirmwareError as e:
+            return RawJson(422, {"error": str(e), "log": e.log_lines})
+    return {**dataclasses.asdict(result.state), "files": result.files, "log": result.log}
+
+
+async def _firmware_clear(app: ApiApp, r: Request) -> Any:
+    try:
+        firmware.clear(app.svc, r.params["module_id"], r.params["slot"])
+    except firmware.FirmwareError as e:
+        raise HttpError(404, str(e)) from None
+
+
+async def _firmware_preview(app: ApiApp, r: Request) -> Any:
+    try:
+        return RawBody(firmware.preview(app.svc, r.params["module_id"], r.params["slot"]),
+                       "image/png")
+    except firmware.FirmwareError as e:
+        raise HttpError(404, str(e)) from None
+
+
 async def _phone_lines(app: ApiApp, r: Request) -> Any:
     return app.svc.line_list(r.params["mac"])
 
@@ -258,6 +299,14 @@ ROUTES: list[Route] = [
           _phone_password, body='{"password": null}'),
     Route("POST", "/phones/{mac}/resync", "tell the phone to reload its configuration now",
           _phone_resync),
+    Route("GET", "/firmware", "firmware and logo slots of every module, with their content",
+          _firmware_list),
+    Route("PUT", "/firmware/{module_id}/{slot}", "upload a file to a slot (body: the file; "
+          "query: filename, no_verify=1 to override the module's check); 422 when the "
+          "module's script refuses it", _firmware_upload, body="application/octet-stream"),
+    Route("DELETE", "/firmware/{module_id}/{slot}", "empty a slot", _firmware_clear),
+    Route("GET", "/firmware/{module_id}/{slot}/preview", "the preview image (PNG) of a slot",
+          _firmware_preview),
     Route("GET", "/users", "users", _users),
     Route("POST", "/users", "add a user", _user_add,
           body='{"username": "...", "fullname": "..."}', status=201),
@@ -290,8 +339,8 @@ def openapi() -> dict[str, Any]:
                           "400": {"description": "refused; body {\"error\": ...}"},
                           "401": {"description": "missing or wrong token"}},
         }
-        if route.body == "application/zip":
-            op["requestBody"] = {"content": {"application/zip": {
+        if route.body in ("application/zip", "application/octet-stream"):
+            op["requestBody"] = {"content": {route.body: {
                 "schema": {"type": "string", "format": "binary"}}}}
         elif route.body:
             op["requestBody"] = {"content": {"application/json": {
@@ -365,6 +414,8 @@ class ApiApp:
                          scope.get("query_string", b"").decode().split("&") if p)
             result = await route.handler(self, Request(scope["method"], sub, m.groupdict(),
                                                        query, body))
+            if isinstance(result, RawJson):
+                return result.status, result.payload
             return route.status, {"ok": True} if result is None else result
         if allowed:
             raise HttpError(405, f"method not allowed; use {', '.join(allowed)}")

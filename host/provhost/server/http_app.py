@@ -22,6 +22,7 @@ from provhost.chain.provisioner import (
     provision_with_deadline,
 )
 from provhost.server.lifespan import acknowledge_lifespan
+from provhost.server.ranges import Unsatisfiable, byte_range
 
 log = logging.getLogger("provhost.http")
 
@@ -107,9 +108,10 @@ class ProvisioningApp:
         answer, trace = await provision_with_deadline(self.provisioner, req, self.deadline)
         log.info("%s %s %s -> %s%s", client, method, trace.path, answer.status,
                  f" by {answer.module}" if answer.module else "")
-        await self._respond(send, answer, head)
+        await self._respond(send, answer, head, headers.get("range"))
 
-    async def _respond(self, send: Send, answer: Answer, head: bool) -> None:
+    async def _respond(self, send: Send, answer: Answer, head: bool,
+                       range_header: str | None = None) -> None:
         status = _STATUS.get(answer.status, 500)
         if status == 204:
             await send({"type": "http.response.start", "status": 204, "headers": []})
@@ -122,17 +124,29 @@ class ProvisioningApp:
                     503: "busy, try again"}.get(status, "error")
             await _plain(send, status, text, extra, head)
             return
-        size = answer.size
-        await send({"type": "http.response.start", "status": 200, "headers": [
-            (b"content-type", answer.content_type.encode()),
-            (b"content-length", str(size).encode())]})
+        total = answer.size
+        try:
+            wanted = byte_range(range_header, total)
+        except Unsatisfiable:
+            await send({"type": "http.response.start", "status": 416, "headers": [
+                (b"content-range", f"bytes */{total}".encode()), (b"content-length", b"0")]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        start, size = (0, total) if wanted is None else (wanted.start, wanted.length)
+        headers = [(b"content-type", answer.content_type.encode()),
+                   (b"content-length", str(size).encode()), (b"accept-ranges", b"bytes")]
+        if wanted is not None:
+            headers.append((b"content-range", wanted.content_range(total).encode()))
+        await send({"type": "http.response.start", "status": 200 if wanted is None else 206,
+                    "headers": headers})
         if head:
             await send({"type": "http.response.body", "body": b""})
         elif answer.body is not None:
-            await send({"type": "http.response.body", "body": answer.body})
+            await send({"type": "http.response.body", "body": answer.body[start:start + size]})
         else:
             assert answer.file is not None
             async with await trio.open_file(answer.file, "rb") as f:
+                await f.seek(start)
                 sent = 0
                 while sent < size:
                     chunk = await f.read(min(CHUNK, size - sent))

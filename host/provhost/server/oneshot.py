@@ -6,12 +6,16 @@ phone get a 404": the same engine and sandboxes as the server, one request, its 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import trio
 
+from provhost import firmware
 from provhost.chain.answer import Answer
 from provhost.chain.provisioner import Provisioner, ProvisioningRequest
 from provhost.chain.trace import Trace
 from provhost.engine import Engine
+from provhost.firmware import UploadResult
 from provhost.resync.runner import ResyncResult, resync_phone
 from provhost.runtime.native import NativeRuntime
 from provhost.service import Service
@@ -38,6 +42,21 @@ async def run_requests(svc: Service, requests: list[ProvisioningRequest]
         finally:
             await engine.aclose()
     return results
+
+
+def firmware_upload_once(svc: Service, module_id: str, slot: str, source: Path,
+                         verify: bool) -> UploadResult:
+    async def run() -> UploadResult:
+        async with NativeRuntime() as runtime:
+            engine = Engine(svc, runtime)
+            try:
+                await engine.refresh()
+                return await firmware.upload(engine, module_id, slot, source, source.name,
+                                             verify=verify)
+            finally:
+                await engine.aclose()
+
+    return trio.run(run)
 
 
 def resync_once(svc: Service, mac: str) -> ResyncResult:

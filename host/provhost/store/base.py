@@ -50,6 +50,22 @@ class PhoneRecord:
     last_config: dict[str, Any] | None = None  # what the phone last read (for $LAST_CONFIG)
     last_config_at: float | None = None
     config_fingerprint: str | None = None  # hash of the inputs of the last config read
+    resync_target: str | None = None  # the fingerprint the last resync asked the phone to fetch
+    resync_result: str | None = None  # what that resync reported
+    resync_at: float | None = None
+
+
+@dataclass(frozen=True)
+class FirmwareSlotState:
+    """The accepted content of one firmware/logo slot (absent: the slot is empty)."""
+
+    module_id: str
+    slot: str
+    content_id: str  # random hex, new with every accepted upload
+    filename: str  # the name the administrator uploaded
+    size: int  # bytes uploaded
+    uploaded_at: float
+    verified: bool  # False when the administrator overrode the check (FW_VERIFY=0)
 
 
 @dataclass
@@ -93,6 +109,10 @@ class Store(Protocol):
     ) -> PhoneRecord: ...
     def touch_phone(self, mac: str, ip: str, phone_type: str, module_id: str) -> None: ...
     def record_config(self, mac: str, config: dict[str, Any], fingerprint: str) -> None: ...
+    def record_resync(self, mac: str, target: str, result: str) -> None: ...
+    def firmware_slots(self, module_id: str | None = None) -> list[FirmwareSlotState]: ...
+    def put_firmware_slot(self, state: FirmwareSlotState) -> None: ...
+    def clear_firmware_slot(self, module_id: str, slot: str) -> None: ...
     def set_admin_password(self, mac: str, password: str) -> None: ...
     def delete_phone(self, mac: str) -> None: ...
 

@@ -70,6 +70,24 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE lines ADD COLUMN extra TEXT NOT NULL DEFAULT '{}';
         """,
     ),
+    (
+        3,
+        """
+        CREATE TABLE firmware_slots (
+            module_id   TEXT NOT NULL,
+            slot        TEXT NOT NULL,
+            content_id  TEXT NOT NULL,
+            filename    TEXT NOT NULL,
+            size        INTEGER NOT NULL,
+            uploaded_at REAL NOT NULL,
+            verified    INTEGER NOT NULL,
+            PRIMARY KEY (module_id, slot)
+        );
+        ALTER TABLE phones ADD COLUMN resync_target TEXT;
+        ALTER TABLE phones ADD COLUMN resync_result TEXT;
+        ALTER TABLE phones ADD COLUMN resync_at REAL;
+        """,
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -17,7 +17,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from provhost.store.base import Line, ModuleState, PhoneRecord, StoreError, User
+from provhost.store.base import (
+    FirmwareSlotState,
+    Line,
+    ModuleState,
+    PhoneRecord,
+    StoreError,
+    User,
+)
 from provhost.store.migrations import LATEST, MIGRATIONS
 
 _PASSWORD_ALPHABET = string.ascii_letters + string.digits
@@ -149,6 +156,8 @@ class SqliteStore:
             admin_password=row["admin_password"],
             last_config=None if row["last_config"] is None else json.loads(row["last_config"]),
             last_config_at=row["last_config_at"], config_fingerprint=row["config_fingerprint"],
+            resync_target=row["resync_target"], resync_result=row["resync_result"],
+            resync_at=row["resync_at"],
         )
 
     def get_phone(self, mac: str) -> PhoneRecord | None:
@@ -216,6 +225,32 @@ class SqliteStore:
                 "WHERE mac=?",
                 (json.dumps(config, sort_keys=True), time.time(), fingerprint, mac),
             )
+
+    def record_resync(self, mac: str, target: str, result: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE phones SET resync_target=?, resync_result=?, resync_at=? "
+                       "WHERE mac=?", (target, result, time.time(), mac))
+
+    # -- firmware slots ---------------------------------------------------------------
+    def firmware_slots(self, module_id: str | None = None) -> list[FirmwareSlotState]:
+        sql, args = "SELECT * FROM firmware_slots", ()
+        if module_id is not None:
+            sql, args = sql + " WHERE module_id=?", (module_id,)
+        return [FirmwareSlotState(r["module_id"], r["slot"], r["content_id"], r["filename"],
+                                  r["size"], r["uploaded_at"], bool(r["verified"]))
+                for r in self._db.execute(sql + " ORDER BY module_id, slot", args)]
+
+    def put_firmware_slot(self, state: FirmwareSlotState) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO firmware_slots(module_id, slot, content_id, "
+                       "filename, size, uploaded_at, verified) VALUES(?,?,?,?,?,?,?)",
+                       (state.module_id, state.slot, state.content_id, state.filename,
+                        state.size, state.uploaded_at, int(state.verified)))
+
+    def clear_firmware_slot(self, module_id: str, slot: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM firmware_slots WHERE module_id=? AND slot=?",
+                       (module_id, slot))
 
     def set_admin_password(self, mac: str, password: str) -> None:
         with self._tx() as db:
