@@ -178,9 +178,12 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
                 lambda s, a: s.phone_set_password(a.mac, a.password))
     p.add_argument("mac")
     p.add_argument("password", nargs="?")
-    p = command(pg, ("phone", "resync"), "tell the phone to reload its configuration now",
-                _phone_resync)
-    p.add_argument("mac")
+    for name in ("reload", "resync"):
+        p = command(pg, ("phone", name), "tell the phone to reload its configuration now",
+                    _phone_resync)
+        p.add_argument("mac")
+    command(pg, ("phone", "stale"), "phones without an up-to-date configuration",
+            _phone_stale)
     p = command(pg, ("phone", "remove"), "forget a phone", lambda s, a: s.phone_remove(a.mac))
     p.add_argument("mac")
     p = command(pg, ("phone", "uploads"), "files the phone uploaded (logs, overrides)",
@@ -351,6 +354,14 @@ def _phone_upload(svc: Service, a: argparse.Namespace) -> Any:
     sys.stdout.buffer.write(data)
     sys.stdout.buffer.flush()
     return _ALREADY_WRITTEN
+
+
+def _phone_stale(svc: Service, a: argparse.Namespace) -> Any:
+    from provhost.server.oneshot import stale_once
+
+    rows = stale_once(svc)
+    return rows if a.json else _table(rows, ["mac_pretty", "phone_type", "last_ip", "reason",
+                                             "resync_result"])
 
 
 def _phone_resync(svc: Service, a: argparse.Namespace) -> Any:

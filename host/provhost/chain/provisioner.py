@@ -9,8 +9,6 @@ as `passNext`.  Every request leaves a Trace.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -22,7 +20,7 @@ from provhost.chain.answer import Answer, FileRefused, content_type_for, resolve
 from provhost.chain.markers import MarkerError, MarkerTable
 from provhost.chain.normalize import PathRejected, normalize_path
 from provhost.chain.trace import ModuleStep, Trace, TraceLog
-from provhost.chain.variables import phone_vars, request_vars
+from provhost.chain.variables import phone_vars, request_vars, settings_vars
 from provhost.engine import ActiveModule, DialplanInput, Engine
 from provhost.mac import MacError, normalize_mac
 from provhost.runtime.interface import (
@@ -35,6 +33,7 @@ from provhost.runtime.interface import (
 )
 from provhost.service import ServiceError
 from provhost.templates import compile_expression_string
+from provhost.tracking import config_fingerprint
 
 log = logging.getLogger("provhost.chain")
 
@@ -103,11 +102,6 @@ class _RequestBroker:
             cache[ident] = {k: compile_expression_string(v, "phone_types", ptype.line)
                             for k, v in ptype.custom_options().items()}
         return cache[ident]
-
-
-def config_fingerprint(module_id: str, version: str, config: dict[str, Any]) -> str:
-    blob = json.dumps([module_id, version, config], sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 class Provisioner:
@@ -187,7 +181,7 @@ class Provisioner:
             if answer is None:
                 continue
             if answer.status in ("served", "ok") and broker.phone_config is not None:
-                self._record_config(am, broker.phone_config)
+                self._record_config(am, broker.phone_config, settings)
             return answer
         return None
 
@@ -240,9 +234,11 @@ class Provisioner:
         log.error("module %s: %s", am.id, step.detail)
         return None
 
-    def _record_config(self, am: ActiveModule, config: dict[str, Any]) -> None:
+    def _record_config(self, am: ActiveModule, config: dict[str, Any],
+                       settings: dict[str, str]) -> None:
         mac = config["MAC"]
-        fp = config_fingerprint(am.id, am.entry.state.version, config)
+        fp = config_fingerprint(am.id, am.entry.state.version, config, settings_vars(settings),
+                                self.engine.content_ids(am.id))
         self.engine.service.store.record_config(mac, config, fp)
 
 

@@ -20,6 +20,8 @@ from provhost.moduleformat.model import PhoneType
 from provhost.moduleformat.names import is_script_name
 from provhost.resync.phone_broker import PhoneBroker
 from provhost.runtime.interface import Action, ScriptCall, ScriptKind
+from provhost.sip import send_notify
+from provhost.store.base import PhoneRecord
 from provhost.templates import compile_expression_string
 
 log = logging.getLogger("provhost.resync")
@@ -48,6 +50,36 @@ async def expand_type_options(am: ActiveModule, ptype: PhoneType, mac: str) -> d
     return {str(k): str(v) for k, v in values.items()}
 
 
+def notify_credentials(phone: PhoneRecord) -> tuple[str, str | None]:
+    """SIP user and password of the phone's first line as the phone knows them: from
+    $LAST_CONFIG (a changed password is not on the phone until it has fetched again)."""
+    last = (phone.last_config or {}).get("LINES") or []
+    if last and isinstance(last[0], dict) and last[0].get("SIP_USERNAME"):
+        return str(last[0]["SIP_USERNAME"]), str(last[0].get("SIP_PASSWORD") or "") or None
+    return phone.mac, None  # never fetched a configuration: no credentials to offer
+
+
+async def _sip_notify(settings: dict[str, str], phone: PhoneRecord,
+                      options: dict[str, str]) -> ResyncResult:
+    """The built-in method: NOTIFY Event: check-sync over UDP (docs/sip-notify.md)."""
+    user, password = notify_credentials(phone)
+    try:
+        port = int(options.get("SIPNOTIFY_port") or settings["SIP_PORT"])
+        result = await send_notify(
+            phone.last_ip, port, user=user, password=password,
+            auth=(options.get("SIPNOTIFY_auth") or "none").lower(),
+            event=options.get("SIPNOTIFY_event") or "check-sync",
+            arg=options.get("SIPNOTIFY_arg") or None,
+            timer_f=max(float(settings["SIP_NOTIFY_TIMEOUT"]), 0.5))
+    except ValueError as e:
+        return ResyncResult(phone.mac, "SIPNOTIFY", False, f"SIPNOTIFY: {e}", [])
+    action = f"NOTIFY sip:{user}@{phone.last_ip}:{port} ({result.sends} sent)"
+    level = logging.INFO if result.ok else logging.WARNING
+    log.log(level, "SIPNOTIFY to %s (%s): %s", phone.mac, phone.last_ip, result.detail)
+    return ResyncResult(phone.mac, "SIPNOTIFY", result.ok, f"{result.outcome}: {result.detail}",
+                        [action])
+
+
 async def resync_phone(engine: Engine, mac: str) -> ResyncResult:
     svc = engine.service
     phone = svc.store.get_phone(mac)
@@ -69,9 +101,12 @@ async def resync_phone(engine: Engine, mac: str) -> ResyncResult:
     method = options.get("RESYNC", "")
     if not method:
         return ResyncResult(mac, None, False, f"phone type {ptype.ident} has no RESYNC method", [])
+    if method == "SIPNOTIFY":
+        return await _sip_notify(svc.settings(), phone, options)
     if method.isupper():
         return ResyncResult(mac, method, False,
-                            f"built-in resync method {method} is not available yet", [])
+                            f"unknown built-in resync method {method} (provhost has SIPNOTIFY)",
+                            [])
     if not is_script_name(method) or method not in am.entry.module.resync_scripts:
         return ResyncResult(mac, method, False,
                             f"RESYNC={method!r}: module {am.id} has no resync/{method}.php", [])

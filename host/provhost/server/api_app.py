@@ -25,6 +25,7 @@ from provhost.engine import Engine
 from provhost.resync.runner import resync_phone
 from provhost.server.lifespan import acknowledge_lifespan
 from provhost.service import Service, ServiceError
+from provhost.tracking import stale_phones
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -168,6 +169,10 @@ async def _phone_password(app: ApiApp, r: Request) -> Any:
     return app.svc.phone_set_password(r.params["mac"], r.field("password", required=False))
 
 
+async def _phones_stale(app: ApiApp, r: Request) -> Any:
+    return await stale_phones(app.engine)
+
+
 async def _phone_resync(app: ApiApp, r: Request) -> Any:
     mac = app.svc.phone_show(r.params["mac"])["mac"]
     return dataclasses.asdict(await resync_phone(app.engine, mac))
@@ -288,6 +293,8 @@ ROUTES: list[Route] = [
     Route("GET", "/phones", "provisioned phones", _phones),
     Route("POST", "/phones", "add a phone", _phone_add,
           body='{"mac": "...", "phone_type": "...", "module": null}', status=201),
+    Route("GET", "/phones/stale", "phones without an up-to-date configuration (changed since "
+          "they last fetched it, or never fetched)", _phones_stale),
     Route("GET", "/phones/{mac}", "one phone", _phone_show),
     Route("DELETE", "/phones/{mac}", "forget a phone", _phone_remove),
     Route("GET", "/phones/{mac}/lines", "the lines on a phone", _phone_lines),
@@ -297,6 +304,8 @@ ROUTES: list[Route] = [
           _phone_upload),
     Route("PUT", "/phones/{mac}/password", "set (or generate, with null) the admin password",
           _phone_password, body='{"password": null}'),
+    Route("POST", "/phones/{mac}/reload", "tell the phone to reload its configuration now",
+          _phone_resync),
     Route("POST", "/phones/{mac}/resync", "tell the phone to reload its configuration now",
           _phone_resync),
     Route("GET", "/firmware", "firmware and logo slots of every module, with their content",
@@ -360,8 +369,10 @@ def _status_for(message: str) -> int:
 
 
 class ApiApp:
-    def __init__(self, svc: Service, engine: Engine, provisioner: Provisioner, token: str):
+    def __init__(self, svc: Service, engine: Engine, provisioner: Provisioner, token: str,
+                 on_change: Callable[[], None] | None = None):
         self.svc, self.engine, self.provisioner, self.token = svc, engine, provisioner, token
+        self.on_change = on_change or (lambda: None)  # phones may need a resync
         self._routes = [(r, r.regex) for r in ROUTES]
 
     async def modules_changed(self) -> None:
@@ -382,6 +393,8 @@ class ApiApp:
             return
         try:
             status, payload = await self._dispatch(scope, receive)
+            if scope["method"] != "GET" and status < 300:
+                self.on_change()
         except HttpError as e:
             status, payload = e.status, {"error": str(e)}
         except ServiceError as e:

@@ -22,6 +22,7 @@ from provhost.runtime.native import NativeRuntime
 from provhost.server.api_app import ApiApp, load_or_create_token
 from provhost.server.file_adapter import chain_handler, ftp_authenticator, upload_handler
 from provhost.server.http_app import ProvisioningApp
+from provhost.server.resync_watcher import ResyncWatcher
 from provhost.service import Service
 from provhost.tftp.server import serve_tftp
 
@@ -55,6 +56,7 @@ class ServerConfig:
     certfile: str | None = None
     keyfile: str | None = None
     http_read_timeout: float = 10.0  # drop a client that stops sending (slowloris)
+    resync_interval: float = 5.0  # how often to look for changes made by other processes
 
 
 def hypercorn_config(host: str, port: int, *, certfile: str | None = None,
@@ -90,7 +92,9 @@ async def serve_all(svc: Service, cfg: ServerConfig, *,
                     https_binds = await nursery.start(hypercorn_serve, https, hypercorn_config(
                         cfg.listen, cfg.https_port, certfile=cfg.certfile, keyfile=cfg.keyfile))
                     ports.https = _port_of(https_binds)
-                api = ApiApp(svc, engine, prov, load_or_create_token(svc.paths.data_dir))
+                watcher = ResyncWatcher(engine, interval=cfg.resync_interval)
+                api = ApiApp(svc, engine, prov, load_or_create_token(svc.paths.data_dir),
+                             on_change=watcher.poke)
                 api_binds = await nursery.start(hypercorn_serve, api,
                                                 hypercorn_config(cfg.api_listen, cfg.api_port))
                 ports.api = _port_of(api_binds)
@@ -106,6 +110,7 @@ async def serve_all(svc: Service, cfg: ServerConfig, *,
                 log.info("provhost serving on %s: HTTP %d, TFTP %d, FTP %s; API %s:%d; modules: %s",
                          cfg.listen, ports.http, ports.tftp, ports.ftp, cfg.api_listen, ports.api,
                          ", ".join(a.id for a in engine.chain()) or "none")
+                await nursery.start(watcher.run)
                 task_status.started(ports)
         finally:
             with trio.CancelScope(shield=True):
@@ -127,5 +132,5 @@ def run_server(svc: Service, *, listen: str | None = None, http_port: int | None
     )
     try:
         trio.run(serve_all, svc, cfg)
-    except KeyboardInterrupt:
+    except* KeyboardInterrupt:  # trio may wrap it in an exception group
         log.info("provhost stopped")

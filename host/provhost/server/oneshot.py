@@ -7,6 +7,7 @@ phone get a 404": the same engine and sandboxes as the server, one request, its 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import trio
 
@@ -19,6 +20,7 @@ from provhost.firmware import UploadResult
 from provhost.resync.runner import ResyncResult, resync_phone
 from provhost.runtime.native import NativeRuntime
 from provhost.service import Service
+from provhost.tracking import stale_phones
 
 
 async def run_requests(svc: Service, requests: list[ProvisioningRequest]
@@ -53,6 +55,19 @@ def firmware_upload_once(svc: Service, module_id: str, slot: str, source: Path,
                 await engine.refresh()
                 return await firmware.upload(engine, module_id, slot, source, source.name,
                                              verify=verify)
+            finally:
+                await engine.aclose()
+
+    return trio.run(run)
+
+
+def stale_once(svc: Service) -> list[dict[str, Any]]:
+    async def run() -> list[dict[str, Any]]:
+        async with NativeRuntime() as runtime:
+            engine = Engine(svc, runtime)
+            try:
+                await engine.refresh()
+                return await stale_phones(engine)
             finally:
                 await engine.aclose()
 

@@ -226,6 +226,10 @@ class SqliteStore:
                 (json.dumps(config, sort_keys=True), time.time(), fingerprint, mac),
             )
 
+    def data_version(self) -> int:
+        """Changes whenever another connection (another process) commits."""
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
     def record_resync(self, mac: str, target: str, result: str) -> None:
         with self._tx() as db:
             db.execute("UPDATE phones SET resync_target=?, resync_result=?, resync_at=? "
