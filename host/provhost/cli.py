@@ -61,6 +61,23 @@ def _module_check(svc: Service, a: argparse.Namespace) -> Any:
     return out
 
 
+def _module_compat(svc: Service, a: argparse.Namespace) -> Any:
+    import trio
+
+    from provhost.compat import compat_check
+
+    runtimes = ["native", "wasm"] if a.runtime == "both" else [a.runtime]
+    out = Path(a.output) if a.output else None
+    report = trio.run(compat_check, Path(a.source), runtimes, out)
+    rows = report.rows()
+    text: Any = rows if a.json else (
+        f"module {report.module_id} {report.version}, runtimes: {', '.join(runtimes)}\n"
+        + _table(rows, ["type", "entry", *runtimes, "identical"]))
+    if not report.ok:
+        raise _Failed(text)
+    return text
+
+
 class _Failed(Exception):
     """Print the payload, then exit 1 (e.g. `module check` found errors)."""
 
@@ -141,6 +158,11 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
     p.add_argument("--reset", action="store_true", help="back to the module's own sequence")
     p = command(mg, ("module", "check"), "lint a module directory or zip", _module_check)
     p.add_argument("source")
+    p = command(mg, ("module", "compat"), "replay every phone type's REVIEW files of a module "
+                "(directory or zip) in a scratch setup, per runtime, and compare", _module_compat)
+    p.add_argument("source")
+    p.add_argument("--runtime", choices=["native", "wasm", "both"], default="both")
+    p.add_argument("-o", "--output", help="write every generated file under this directory")
     p = command(mg, ("module", "verify"), "check a module's signature against trusted keys",
                 lambda s, a: s.module_verify(Path(a.source)))
     p.add_argument("source")
@@ -184,6 +206,10 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
         p.add_argument("mac")
     command(pg, ("phone", "stale"), "phones without an up-to-date configuration",
             _phone_stale)
+    p = command(pg, ("phone", "config"), "download every file the phone would fetch "
+                "(its type's REVIEW list, replayed through the chain) as a zip", _phone_config)
+    p.add_argument("mac")
+    p.add_argument("-o", "--output", required=True, help="the zip file to write")
     p = command(pg, ("phone", "remove"), "forget a phone", lambda s, a: s.phone_remove(a.mac))
     p.add_argument("mac")
     p = command(pg, ("phone", "uploads"), "files the phone uploaded (logs, overrides)",
@@ -354,6 +380,21 @@ def _phone_upload(svc: Service, a: argparse.Namespace) -> Any:
     sys.stdout.buffer.write(data)
     sys.stdout.buffer.flush()
     return _ALREADY_WRITTEN
+
+
+def _phone_config(svc: Service, a: argparse.Namespace) -> Any:
+    from provhost.review import ReviewError, build_zip
+    from provhost.server.oneshot import review_once
+
+    try:
+        files = review_once(svc, svc.phone_show(a.mac)["mac"])
+    except ReviewError as e:
+        raise ServiceError(str(e)) from None
+    Path(a.output).write_bytes(build_zip(files))
+    rows = [{"entry": f.entry.text, "status": f.status, "module": f.module,
+             "bytes": None if f.data is None else len(f.data), "in_zip": f.archive_name}
+            for f in files]
+    return rows if a.json else _table(rows, ["entry", "status", "module", "bytes", "in_zip"])
 
 
 def _phone_stale(svc: Service, a: argparse.Namespace) -> Any:

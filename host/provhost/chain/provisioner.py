@@ -46,6 +46,7 @@ class ProvisioningRequest:
     method: str = "GET"
     headers: dict[str, str] = field(default_factory=dict)  # lower-case names
     upload: bytes | None = None  # the file a phone sends (HTTP PUT/POST, TFTP WRQ)
+    review: bool = False  # a replay for "Download configuration": records nothing
 
 
 class _RequestBroker:
@@ -83,7 +84,12 @@ class _RequestBroker:
             )
         store = self.prov.engine.service.store
         phone = store.get_phone(mac)
-        if phone is None:
+        if self.req.review:
+            # a replay must not move the phone's address or its $LAST_CONFIG
+            if phone is None:
+                raise BrokerError(f"associatePhone: {mac} is not a registered phone "
+                                  "(configuration review creates no phones)")
+        elif phone is None:
             auto = self.settings["AUTO_EXTENSION"] == "1"
             phone = store.create_phone(mac, ident, self.am.id, self.req.client_ip, auto_line=auto)
         else:
@@ -171,7 +177,8 @@ class Provisioner:
                 reason = outcome.error or "unknown failure"
                 step.detail = reason
                 log.error("module %s, script %s: %s (treated as passNext)", am.id, script, reason)
-                await self.engine.record_failure(am, f"{script}: {reason}")
+                if not req.review:  # a replay's failures are reported, not held against it
+                    await self.engine.record_failure(am, f"{script}: {reason}")
                 return None
             self.engine.record_success(am)
             if req.upload is not None or outcome.action is Action.UPLOAD:
@@ -180,7 +187,8 @@ class Provisioner:
                 answer = self._answer(am, outcome, path, step)
             if answer is None:
                 continue
-            if answer.status in ("served", "ok") and broker.phone_config is not None:
+            if (answer.status in ("served", "ok") and broker.phone_config is not None
+                    and not req.review):
                 self._record_config(am, broker.phone_config, settings)
             return answer
         return None

@@ -23,6 +23,7 @@ from provhost import firmware
 from provhost.chain.provisioner import Provisioner
 from provhost.engine import Engine
 from provhost.resync.runner import resync_phone
+from provhost.review import ReviewError, build_zip, review_phone
 from provhost.server.lifespan import acknowledge_lifespan
 from provhost.service import Service, ServiceError
 from provhost.tracking import stale_phones
@@ -169,6 +170,15 @@ async def _phone_password(app: ApiApp, r: Request) -> Any:
     return app.svc.phone_set_password(r.params["mac"], r.field("password", required=False))
 
 
+async def _phone_config(app: ApiApp, r: Request) -> Any:
+    mac = app.svc.phone_show(r.params["mac"])["mac"]
+    try:
+        files = await review_phone(app.provisioner, mac)
+    except ReviewError as e:
+        raise HttpError(422, str(e)) from None
+    return RawBody(build_zip(files), "application/zip")
+
+
 async def _phones_stale(app: ApiApp, r: Request) -> Any:
     return await stale_phones(app.engine)
 
@@ -298,6 +308,9 @@ ROUTES: list[Route] = [
     Route("GET", "/phones/{mac}", "one phone", _phone_show),
     Route("DELETE", "/phones/{mac}", "forget a phone", _phone_remove),
     Route("GET", "/phones/{mac}/lines", "the lines on a phone", _phone_lines),
+    Route("GET", "/phones/{mac}/config", "every file the phone would fetch, as a zip (the "
+          "type's REVIEW list replayed through the chain); 422 names a missing file",
+          _phone_config),
     Route("GET", "/phones/{mac}/uploads", "files the phone uploaded (logs, overrides)",
           _phone_uploads),
     Route("GET", "/phones/{mac}/uploads/{name}", "one uploaded file, as it was sent",

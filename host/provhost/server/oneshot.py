@@ -18,6 +18,7 @@ from provhost.chain.trace import Trace
 from provhost.engine import Engine
 from provhost.firmware import UploadResult
 from provhost.resync.runner import ResyncResult, resync_phone
+from provhost.review import ReviewedFile, review_phone
 from provhost.runtime.native import NativeRuntime
 from provhost.service import Service
 from provhost.tracking import stale_phones
@@ -55,6 +56,23 @@ def firmware_upload_once(svc: Service, module_id: str, slot: str, source: Path,
                 await engine.refresh()
                 return await firmware.upload(engine, module_id, slot, source, source.name,
                                              verify=verify)
+            finally:
+                await engine.aclose()
+
+    return trio.run(run)
+
+
+def review_once(svc: Service, mac: str) -> list[ReviewedFile]:
+    """The phone's configuration files, replayed through a one-off engine."""
+
+    async def run() -> list[ReviewedFile]:
+        async with NativeRuntime() as runtime:
+            engine = Engine(svc, runtime)
+            try:
+                await engine.refresh()
+                prov = Provisioner(engine,
+                                   marker_lifetime=float(svc.setting_get("MARKER_LIFETIME")))
+                return await review_phone(prov, mac)
             finally:
                 await engine.aclose()
 
