@@ -47,7 +47,8 @@ def _module_rows(svc: Service, a: argparse.Namespace) -> Any:
         r["state"] = ("QUARANTINED: " + r["quarantined"] if r["quarantined"]
                       else "enabled" if r["enabled"] else "disabled")
         r["signature"] = r["signed_by"] or "UNSIGNED"
-    return _table(rows, ["sequence", "id", "version", "kind", "state", "signature", "name"])
+    return _table(rows, ["sequence", "id", "version", "kind", "state", "signature", "runs_on",
+                         "name"])
 
 
 def _module_check(svc: Service, a: argparse.Namespace) -> Any:
@@ -156,6 +157,12 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
     p.add_argument("module_id")
     p.add_argument("sequence", nargs="?")
     p.add_argument("--reset", action="store_true", help="back to the module's own sequence")
+    p = command(mg, ("module", "runtime"), "pin a module to a runtime (native or wasm); "
+                "--reset: the default for its kind", lambda s, a: s.module_runtime(
+                    a.module_id, None if a.reset else a.runtime))
+    p.add_argument("module_id")
+    p.add_argument("runtime", nargs="?", choices=["native", "wasm"])
+    p.add_argument("--reset", action="store_true")
     p = command(mg, ("module", "check"), "lint a module directory or zip", _module_check)
     p.add_argument("source")
     p = command(mg, ("module", "compat"), "replay every phone type's REVIEW files of a module "
@@ -339,7 +346,8 @@ def _firmware_call(fn: Handler) -> Handler:
         try:
             return fn(svc, a)
         except firmware.FirmwareError as e:
-            detail = "".join(f"\n  {line}" for line in e.log_lines[-10:])
+            detail = "".join(f"\n  {line}" for line in e.log_lines[-10:]
+                             if line not in str(e))
             raise ServiceError(f"{e}{detail}") from None
 
     return run

@@ -28,6 +28,7 @@ from provhost.runtime.interface import (
     ScriptCall,
     ScriptKind,
 )
+from provhost.runtime.select import runtime_name_for
 from provhost.service import Service
 
 log = logging.getLogger("provhost.engine")
@@ -47,6 +48,7 @@ class ActiveModule:
     entry: ModuleEntry
     image: ModuleImage
     pool: ModulePool
+    runtime: str = "native"  # the name of the runtime its pool runs on
     consecutive_failures: int = 0
     compiled_options: dict[str, dict[str, str]] = field(default_factory=dict)
     dialplans: dict[str, str] = field(default_factory=dict)  # name -> generated text
@@ -69,9 +71,17 @@ class NoCapabilities:
 
 
 class Engine:
-    def __init__(self, service: Service, runtime: Runtime) -> None:
+    """The active modules and their pools.  `runtime` alone runs every module; with
+    `runtimes` (name -> runtime) each module runs where provhost.runtime.select says."""
+
+    def __init__(self, service: Service, runtime: Runtime | None = None, *,
+                 runtimes: dict[str, Runtime] | None = None) -> None:
         self.service = service
-        self.runtime = runtime
+        self.runtimes = dict(runtimes or {})
+        if runtime is not None:
+            self.runtimes.setdefault(runtime.name, runtime)
+        self.runtime = runtime or self.runtimes["native"]
+        self._single = runtimes is None
         self._active: dict[str, ActiveModule] = {}
         self._lock = trio.Lock()
 
@@ -82,20 +92,31 @@ class Engine:
             for mid, am in list(self._active.items()):
                 e = wanted.get(mid)
                 if e is None or e.state.path != am.entry.state.path or \
-                        e.state.version != am.entry.state.version:
+                        e.state.version != am.entry.state.version or \
+                        self._runtime_for(e)[0] != am.runtime:
                     del self._active[mid]
                     await am.pool.aclose()
             for mid, e in wanted.items():
                 if mid in self._active:
                     self._active[mid].entry = e  # sequence or flags may have changed
                     continue
+                name, runtime = self._runtime_for(e)
                 try:
                     image = prepare_module(e, self.service.paths)
-                    pool = await self.runtime.open_pool(image)
+                    pool = await runtime.open_pool(image)
                 except Exception as exc:  # one broken module must not stop the others
                     log.error("module %s: cannot start its sandbox: %s", mid, exc)
                     continue
-                self._active[mid] = ActiveModule(e, image, pool)
+                self._active[mid] = ActiveModule(e, image, pool, runtime=name)
+
+    def _runtime_for(self, entry: ModuleEntry) -> tuple[str, Runtime]:
+        if self._single:
+            return self.runtime.name, self.runtime
+        name = runtime_name_for(entry.state.kind, entry.state.runtime,
+                                self.service.settings()["ADDON_RUNTIME"])
+        if name not in self.runtimes:
+            name = "native"  # the wasm runtime could not start (logged at start)
+        return name, self.runtimes[name]
 
     def chain(self) -> list[ActiveModule]:
         order = {e.id: i for i, e in enumerate(self.service.registry.chain())}

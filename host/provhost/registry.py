@@ -164,6 +164,11 @@ class Registry:
         value = None if sequence is None else validate_sequence(sequence)
         return self._update(self.get(module_id), sequence=value)
 
+    def set_runtime(self, module_id: str, runtime: str | None) -> ModuleEntry:
+        if runtime not in (None, "native", "wasm"):
+            raise RegistryError(f"unknown runtime {runtime!r}: use native or wasm")
+        return self._update(self.get(module_id), runtime=runtime)
+
     def quarantine(self, module_id: str, reason: str) -> ModuleEntry:
         log.warning("module %s quarantined: %s", module_id, reason)
         return self._update(self.get(module_id), quarantined=reason)

@@ -21,6 +21,7 @@ from provhost.moduleformat.loader import check_module
 from provhost.moduleformat.model import FormatError
 from provhost.paths import Paths
 from provhost.registry import ModuleEntry, Registry, RegistryError
+from provhost.runtime.select import runtime_name_for
 from provhost.store.base import Line, PhoneRecord, StoreError
 from provhost.store.sqlite import SqliteStore, generate_password
 from provhost.uploads import PhoneUploads, UploadLimits, UploadRefused
@@ -45,6 +46,7 @@ def module_view(e: ModuleEntry) -> dict[str, Any]:
         "signed": e.state.signed_by is not None,
         "signed_by": e.state.signed_by,
         "quarantined": e.state.quarantined,
+        "runtime": e.state.runtime or "",  # pinned runtime; "" = the default for its kind
         "phone_types": [t.ident for t in e.module.phone_types],
     }
 
@@ -106,7 +108,10 @@ class Service:
 
     # -- modules ----------------------------------------------------------------------
     def module_list(self) -> list[dict[str, Any]]:
-        return [module_view(e) for e in self.registry.entries()]
+        default = self.settings()["ADDON_RUNTIME"]
+        return [{**module_view(e), "runs_on": runtime_name_for(e.state.kind, e.state.runtime,
+                                                               default)}
+                for e in self.registry.entries()]
 
     def module_install(self, source: Path, *, allow_unsigned: bool = False,
                        force: bool = False) -> dict[str, Any]:
@@ -125,6 +130,9 @@ class Service:
 
     def module_sequence(self, module_id: str, sequence: str | None) -> dict[str, Any]:
         return module_view(self._guard(self.registry.set_sequence, module_id, sequence))
+
+    def module_runtime(self, module_id: str, runtime: str | None) -> dict[str, Any]:
+        return module_view(self._guard(self.registry.set_runtime, module_id, runtime))
 
     def module_check(self, source: Path) -> list[dict[str, Any]]:
         return [{**dataclasses.asdict(p), "text": str(p)} for p in check_module(source)]

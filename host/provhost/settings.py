@@ -60,6 +60,12 @@ def _range(value: str) -> str:
     return f"{int(low)}-{int(high)}"
 
 
+def _runtime(value: str) -> str:
+    if value.strip() not in ("native", "wasm"):
+        raise SettingError(f"expected native or wasm, got {value!r}")
+    return value.strip()
+
+
 def _text(value: str) -> str:
     return value
 
@@ -93,6 +99,9 @@ SETTINGS: dict[str, Setting] = {
                 "allow anonymous FTP provisioning (otherwise: phone MAC + admin password)",
                 module_visible=False),
         Setting("PBX_NAME", "provhost", _text, "a name phones may display"),
+        Setting("ADDON_RUNTIME", "wasm", _runtime,
+                "runtime of add-on modules not pinned to one: wasm (PHP in WebAssembly inside "
+                "the sandbox) or native (the sandboxed PHP worker)", module_visible=False),
         Setting("SIP_PORT", "5060", _int,
                 "UDP port phones take SIP on (SIPNOTIFY resync; a type's SIPNOTIFY_port wins)",
                 module_visible=False),

@@ -40,4 +40,4 @@ async def test_yealink_digit_map(server: Running) -> None:
     status, body = await curl("-A", "Yealink SIP-T46G 28.80.0.95", "--interface", "127.0.0.9",
                               server.url(f"/{MAC}.cfg"))
     assert status == 200
-    assert b"dialplan.digitmap.string = [1x|5x|0x.]" in body
+    assert b"dialplan.digitmap.string = 1x|5x|0x.T" in body

@@ -167,6 +167,7 @@ async def test_cli_upload_list_and_clear(fw_server: Running, tmp_path: Path) -> 
     refused = await trio.run_process([*cli, "firmware", "upload", "fwtest", "fw", str(bad)],
                                      capture_stderr=True, check=False)
     assert refused.returncode == 1 and b"no FWIMG header" in refused.stderr
+    assert b"Traceback" not in refused.stderr  # one clear line, not a Python stack
     await trio.run_process([*cli, "firmware", "clear", "fwtest", "fw"])
     status, body = await curl(fw_server.url("/fw.txt"))
     assert (status, body.decode().strip()) == (200, "fw=none")

@@ -143,6 +143,12 @@ async def _module_disable(app: ApiApp, r: Request) -> Any:
     return result
 
 
+async def _module_runtime(app: ApiApp, r: Request) -> Any:
+    result = app.svc.module_runtime(r.params["module_id"], r.field("runtime", required=False))
+    await app.modules_changed()
+    return result
+
+
 async def _module_sequence(app: ApiApp, r: Request) -> Any:
     result = app.svc.module_sequence(r.params["module_id"], r.field("sequence", required=False))
     await app.modules_changed()
@@ -273,8 +279,10 @@ async def _settings(app: ApiApp, r: Request) -> Any:
 
 
 async def _setting_set(app: ApiApp, r: Request) -> Any:
-    return {"name": r.params["name"],
-            "value": app.svc.setting_set(r.params["name"], str(r.field("value")))}
+    value = app.svc.setting_set(r.params["name"], str(r.field("value")))
+    if r.params["name"] == "ADDON_RUNTIME":
+        await app.modules_changed()
+    return {"name": r.params["name"], "value": value}
 
 
 async def _traces(app: ApiApp, r: Request) -> Any:
@@ -300,6 +308,8 @@ ROUTES: list[Route] = [
     Route("POST", "/modules/{module_id}/disable", "disable a module", _module_disable),
     Route("PUT", "/modules/{module_id}/sequence", "set the sequence (null resets it)",
           _module_sequence, body='{"sequence": "4"}'),
+    Route("PUT", "/modules/{module_id}/runtime", "pin the module to a runtime (native, wasm; "
+          "null: the default for its kind)", _module_runtime, body='{"runtime": "wasm"}'),
     Route("GET", "/phones", "provisioned phones", _phones),
     Route("POST", "/phones", "add a phone", _phone_add,
           body='{"mac": "...", "phone_type": "...", "module": null}', status=201),

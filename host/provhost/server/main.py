@@ -18,7 +18,7 @@ from hypercorn.trio import serve as hypercorn_serve
 from provhost.chain.provisioner import Provisioner
 from provhost.engine import Engine
 from provhost.ftp.server import serve_ftp
-from provhost.runtime.native import NativeRuntime
+from provhost.runtime.select import open_runtimes
 from provhost.server.api_app import ApiApp, load_or_create_token
 from provhost.server.file_adapter import chain_handler, ftp_authenticator, upload_handler
 from provhost.server.http_app import ProvisioningApp
@@ -75,8 +75,8 @@ def hypercorn_config(host: str, port: int, *, certfile: str | None = None,
 
 async def serve_all(svc: Service, cfg: ServerConfig, *,
                     task_status: trio.TaskStatus[BoundPorts] = trio.TASK_STATUS_IGNORED) -> None:
-    async with NativeRuntime() as runtime:
-        engine = Engine(svc, runtime)
+    async with open_runtimes() as runtimes:
+        engine = Engine(svc, runtimes=runtimes)
         await engine.refresh()
         marker_lifetime = float(svc.setting_get("MARKER_LIFETIME"))
         prov = Provisioner(engine, marker_lifetime=marker_lifetime)

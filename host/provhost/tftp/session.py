@@ -15,6 +15,18 @@ Rules
   and sends nothing.
 * Every retransmission consumes one retry; `retries` consecutive timer expiries without
   progress end the session in FAILED (after a courtesy error 0).  Progress resets it.
+* Re-ACKs are bounded too.  The shell restarts its timer whenever a session emits
+  packets, so an answer that makes no progress must count against a bound or a peer
+  could hold a transfer open forever by resending one old block.  The receiver re-ACKs
+  only a repeat of the newest block it holds (a retransmitted window always ends there
+  or brings new data, so one lost ACK costs one re-ACK whatever the window); older
+  repeats are ignored.  Each re-ACK is a *stall*; storing a new block resets the count.
+  The budget is `retries` plus two per extra block of the window: an ACK that reaches
+  the sender in mid-window makes it resend the rest of that window (RFC 7440), so ACKs
+  still in flight can bring our newest block back up to windowsize - 1 more times, and
+  a duplicating network doubles each of those.  The repeat that would exceed the budget
+  fails an upload (courtesy error 0), or ends the dally quietly (the peer has had that
+  many copies of the final ACK).  With windowsize 1 the budget is exactly `retries`.
 * Block numbers are 16 bits on the wire and roll over from 65535 to 0 (not 1), as
   tftp-hpa, iPXE, U-Boot and most phone firmwares expect, so files of any size stream.
   Internally blocks are counted without bound; an ACK is matched by its offset from the
@@ -41,7 +53,8 @@ Write transfer (we receive an upload; `WriteSession`)::
     AWAIT_DATA --short DATA block--> AWAIT_VERDICT (all data in; final ACK withheld)
     AWAIT_VERDICT --accept()--> DALLYING (final ACK sent) --quiet timer--> DONE
                   --reject()--> FAILED (error sent instead of the final ACK)
-    DALLYING re-ACKs a repeated final block, in case our final ACK was lost.
+    DALLYING re-ACKs a repeated final block, in case our final ACK was lost, at most
+    up to the stall budget; the next repeat (or the quiet timer) ends it in DONE.
 
 Either session: an ERROR from the peer ends it in FAILED silently; any other unexpected
 packet ends it in FAILED with error 4; `failure` then says why, for the log.
@@ -115,7 +128,9 @@ class WriteState(enum.Enum):
 class WriteEvent(enum.Enum):
     DATA_NEXT = "data-next"  # the expected block, full size
     DATA_LAST = "data-last"  # the expected block, short: end of file
-    DATA_REPEAT = "data-repeat"  # a block we already have
+    DATA_REPEAT = "data-repeat"  # the newest block we hold again: our ACK was lost
+    DATA_OLD = "data-old"  # an older block we already have: ignored
+    STALLS_EXHAUSTED = "stalls-exhausted"  # one repeat more than the re-ACK budget allows
     DATA_AHEAD = "data-ahead"  # a block past the expected one: something was lost
     DATA_OVERSIZED = "data-oversized"  # payload larger than the negotiated blksize
     DATA_OVER_LIMIT = "data-over-limit"  # upload would exceed the size limit
@@ -132,6 +147,8 @@ WRITE_TRANSITIONS: dict[WriteState, dict[WriteEvent, tuple[WriteState, str]]] = 
         WriteEvent.DATA_NEXT: (WriteState.AWAIT_DATA, "store"),
         WriteEvent.DATA_LAST: (WriteState.AWAIT_VERDICT, "store_last"),
         WriteEvent.DATA_REPEAT: (WriteState.AWAIT_DATA, "reack"),
+        WriteEvent.DATA_OLD: (WriteState.AWAIT_DATA, "ignore"),
+        WriteEvent.STALLS_EXHAUSTED: (WriteState.FAILED, "give_up_stalled"),
         WriteEvent.DATA_AHEAD: (WriteState.AWAIT_DATA, "ack_gap"),
         WriteEvent.DATA_OVERSIZED: (WriteState.FAILED, "abort_illegal"),
         WriteEvent.DATA_OVER_LIMIT: (WriteState.FAILED, "abort_too_large"),
@@ -146,6 +163,8 @@ WRITE_TRANSITIONS: dict[WriteState, dict[WriteEvent, tuple[WriteState, str]]] = 
     },
     WriteState.DALLYING: {
         WriteEvent.DATA_REPEAT: (WriteState.DALLYING, "reack"),
+        WriteEvent.DATA_OLD: (WriteState.DALLYING, "ignore"),
+        WriteEvent.STALLS_EXHAUSTED: (WriteState.DONE, "ignore"),
         WriteEvent.DATA_NEXT: (WriteState.DALLYING, "ignore"),
         WriteEvent.DATA_LAST: (WriteState.DALLYING, "ignore"),
         WriteEvent.DATA_AHEAD: (WriteState.DALLYING, "ignore"),
@@ -175,6 +194,7 @@ class _Session:
         self.timeout = timeout  # seconds; the server arms its timer with this
         self.retries = retries
         self.retries_used = 0
+        self.stalls = 0  # re-ACKs since the last progress (receiver only)
         self.failure: str | None = None
         self._reason = ""  # detail of the event being handled, for error messages
 
@@ -367,8 +387,12 @@ class WriteSession(_Session):
 
     def _classify_data(self, packet: Data) -> tuple[WriteEvent, str]:
         offset = (packet.block - self.received - 1) % _WIRE
+        if offset == _WIRE - 1:  # the newest block we hold
+            if self.stalls >= self.stall_budget:
+                return WriteEvent.STALLS_EXHAUSTED, f"block {packet.block}"
+            return WriteEvent.DATA_REPEAT, ""
         if offset >= _WIRE // 2:
-            return WriteEvent.DATA_REPEAT, ""  # at or before the last block we have
+            return WriteEvent.DATA_OLD, ""  # before the newest block we hold
         if offset:
             return WriteEvent.DATA_AHEAD, ""
         if self.state is not WriteState.AWAIT_DATA:
@@ -384,12 +408,21 @@ class WriteSession(_Session):
         self._pending = packet.payload
         return (WriteEvent.DATA_LAST if size < self.blksize else WriteEvent.DATA_NEXT), ""
 
+    @property
+    def stall_budget(self) -> int:
+        """Re-ACKs allowed without progress (see the module rules)."""
+        return self.retries + 2 * (self.windowsize - 1)
+
     def _ack_now(self) -> Ack:
         self._since_ack = 0
         return Ack(self.received % _WIRE)
 
-    def _do_store(self) -> list[Packet]:
+    def _progress(self) -> None:
         self.retries_used = 0
+        self.stalls = 0
+
+    def _do_store(self) -> list[Packet]:
+        self._progress()
         self._chunks.append(self._pending)
         self._size += len(self._pending)
         self.received += 1
@@ -397,14 +430,20 @@ class WriteSession(_Session):
         return [self._ack_now()] if self._since_ack >= self.windowsize else []
 
     def _do_store_last(self) -> list[Packet]:
-        self.retries_used = 0
+        self._progress()
         self._chunks.append(self._pending)
         self._size += len(self._pending)
         self.received += 1
         return []  # the final ACK waits for the verdict
 
     def _do_reack(self) -> list[Packet]:
+        self.stalls += 1
         return [self._ack_now()]
+
+    def _do_give_up_stalled(self) -> list[Packet]:
+        self.failure = (f"peer resent {self._reason} after {self.stalls} re-ACKs "
+                        "without sending anything new")
+        return [Error(ErrorCode.NOT_DEFINED, "too many repeated blocks without progress")]
 
     def _do_ack_gap(self) -> list[Packet]:
         if self._gap_acked_at == self.received:
@@ -423,7 +462,7 @@ class WriteSession(_Session):
         return [Error(ErrorCode.DISK_FULL, self.failure)]
 
     def _do_final_ack(self) -> list[Packet]:
-        self.retries_used = 0
+        self._progress()
         return [self._ack_now()]
 
     def _do_reject(self) -> list[Packet]:

@@ -1,5 +1,6 @@
 <flat-profile>
-@ // Parameter names: Cisco SPA500 Provisioning Guide, "Flat profile" (XML) format.
+@ // Parameter names: Cisco "SPA300 Series and SPA500 Series IP Phones Provisioning Guide",
+@ // "Flat profile" (XML) format, and the SPA525G Administration Guide.
 @ $x = function ($s) { return htmlspecialchars((string) $s, ENT_XML1 | ENT_QUOTES, 'UTF-8'); };
 <!-- provhost {$MODULE_ID}: {$x($PHONE_TYPE_NAME)} {$MAC} -->
   <Profile_Rule ua="na">/Cisco/$PN/$MA.cfg</Profile_Rule>
@@ -7,10 +8,36 @@
   <Resync_On_Reset ua="na">Yes</Resync_On_Reset>
   <Resync_From_SIP ua="na">Yes</Resync_From_SIP>
   <Admin_Passwd ua="na">{$x($ADMIN_PASSWORD)}</Admin_Passwd>
+@ // resync/spa.php asks the web server for /admin/resync as user admin on this port
+  <Enable_Web_Server ua="na">Yes</Enable_Web_Server>
+  <Web_Server_Port ua="na">{$x($web_port)}</Web_Server_Port>
+  <Enable_Web_Admin_Access ua="na">Yes</Enable_Web_Admin_Access>
   <Time_Zone ua="na">{$timezoneString}</Time_Zone>
   <Voice_Mail_Number ua="na">{$x($VOICEMAIL_EXT)}</Voice_Mail_Number>
 @ if (isset($DIALPLAN)) {
   <Dial_Plan_1_ ua="na">{$x($DIALPLAN)}</Dial_Plan_1_>
+@ }
+@ // Logo ("Picture Download URL", "Select Logo", "Select Background Picture"): a BMP the
+@ // phone downloads from the URL.  SPA 50x: Picture_Download_URL; SPA525G: the colour
+@ // picture in BMP_Picture_Download_URL.  No logo (none uploaded, or logos switched off
+@ // by $DISPLAY_LOGO): back to the phone's own default, so an old picture goes away.
+@ if ($logoSlot !== null) {
+@     $urlKey = $logoSlot === 'logo_color' ? 'BMP_Picture_Download_URL' : 'Picture_Download_URL';
+@     if ($logoPath !== null) {
+  <{$urlKey} ua="na">tftp://{$OPERATOR_IP}{$logoPath}</{$urlKey}>
+  <Select_Logo ua="na">BMP Picture</Select_Logo>
+  <Select_Background_Picture ua="na">BMP Picture</Select_Background_Picture>
+@     } else {
+  <{$urlKey} ua="na"></{$urlKey}>
+  <Select_Logo ua="na">Default</Select_Logo>
+  <Select_Background_Picture ua="na">None</Select_Background_Picture>
+@     }
+@ }
+@ // Firmware ("Upgrade_Rule", "Upgrade_Enable"): the phone fetches the image and
+@ // installs it when it differs from its running version.  No image: empty rule.
+@ if ($hasFirmwareSlot) {
+  <Upgrade_Enable ua="na">Yes</Upgrade_Enable>
+  <Upgrade_Rule ua="na">{$firmwarePath !== null ? 'tftp://' . $OPERATOR_IP . $firmwarePath : ''}</Upgrade_Rule>
 @ }
 @ for ($i = 1; $i <= $MAX_LINES; $i++) {
 @     $line = $LINES[$i - 1] ?? null;

@@ -6,7 +6,11 @@
 <polycomConfig>
   <device device.set="1" device.auth.localAdminPassword.set="1" device.auth.localAdminPassword="{$x($ADMIN_PASSWORD)}"/>
   <tcpIpApp tcpIpApp.sntp.gmtOffset="{(int) $TIMEZONE_OFFSET}"/>
-  <voIpProt voIpProt.server.1.address="{$x($OPERATOR_IP)}"/>
+@ // check-sync NOTIFY (RESYNC=SIPNOTIFY): reload the configuration, reboot only if a
+@ // change needs it; accept the NOTIFY only after a digest challenge answered with the
+@ // line credentials (voIpProt.SIP.requestValidation.*).
+  <voIpProt voIpProt.server.1.address="{$x($OPERATOR_IP)}" voIpProt.SIP.specialEvent.checkSync.alwaysReboot="0" voIpProt.SIP.requestValidation.1.method="digest" voIpProt.SIP.requestValidation.1.request="NOTIFY" voIpProt.SIP.requestValidation.1.request.1.event="check-sync"/>
+@ // Digit map from dialplans/polycom.php ("dialplan.digitmap"; applies to every line).
 @ if (isset($DIALPLAN)) {
   <dialplan dialplan.digitmap="{$x($DIALPLAN)}"/>
 @ }

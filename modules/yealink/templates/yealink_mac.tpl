@@ -6,6 +6,10 @@ local_time.time_zone = {sprintf('%+g', $TIMEZONE_OFFSET / 3600)}
 security.user_name.admin = admin
 security.user_password = admin:{$ADMIN_PASSWORD}
 static.auto_provision.server.url = tftp://{$OPERATOR_IP}/
+@ // SIP NOTIFY "Event: check-sync" (RESYNC=SIPNOTIFY): re-provision without rebooting
+@ // (0: reboot only when the NOTIFY carries reboot=true; 1: always reboot; 2: ignore).
+sip.notify_reboot_enable = 0
+@ // Digit map from dialplans/yealink.php (Administrator Guide, "Digit Map for All Lines").
 @ if (isset($DIALPLAN)) {
 dialplan.digitmap.enable = 1
 dialplan.digitmap.string = {$DIALPLAN}
