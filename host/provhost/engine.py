@@ -84,6 +84,7 @@ class Engine:
         self._single = runtimes is None
         self._active: dict[str, ActiveModule] = {}
         self._lock = trio.Lock()
+        self._dialplan_cache: tuple[Any, DialplanInput] | None = None
 
     async def refresh(self) -> None:
         """Make the pools match the registry: open new/upgraded modules, close removed ones."""
@@ -132,13 +133,20 @@ class Engine:
         return {s.slot: s.content_id for s in self.service.store.firmware_slots(module_id)}
 
     def dialplan_input(self, settings: dict[str, str]) -> DialplanInput:
-        """$DIALPLAN_DATA and its digest: built once per request, shared by every module."""
+        """$DIALPLAN_DATA and its digest, rebuilt only when the store changed (reading
+        every line per request made a 10,000-phone boot storm crawl)."""
         store = self.service.store
+        key = (store.change_key(), settings["VOICEMAIL_EXT"])
+        cached = self._dialplan_cache
+        if cached is not None and cached[0] == key:
+            return DialplanInput(cached[1].data, cached[1].digest, settings)
         extensions = [x.telnum for x in store.list_lines()]
         extensions.append(settings["VOICEMAIL_EXT"])
         data = build_dialplan_data(extensions, store.list_outbound_prefixes())
         digest = hashlib.sha256(json.dumps(data).encode()).hexdigest()
-        return DialplanInput(data, digest, settings)
+        built = DialplanInput(data, digest, settings)
+        self._dialplan_cache = (key, built)
+        return built
 
     async def dialplans(self, am: ActiveModule, given: DialplanInput) -> dict[str, str]:
         """The module's generated dialplans, regenerated only when $DIALPLAN_DATA changed.

@@ -43,11 +43,14 @@ class SqliteStore:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.execute("PRAGMA busy_timeout=5000")
+        self.generation = 0
         self.migrate()
 
     # -- plumbing ---------------------------------------------------------------------
     @contextlib.contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def _tx(self, *, bookkeeping: bool = False) -> Iterator[sqlite3.Connection]:
+        """One transaction.  Every write but `bookkeeping` ones (a phone was seen, fetched,
+        resynced) bumps `generation`, so caches of derived data know when to rebuild."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
@@ -55,6 +58,13 @@ class SqliteStore:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
+        if not bookkeeping:
+            self.generation += 1
+
+    def change_key(self) -> tuple[int, int]:
+        """Differs whenever settings, lines, users, prefixes or modules may have changed,
+        here or in another process (SQLite's data_version)."""
+        return self.data_version(), self.generation
 
     def schema_version(self) -> int:
         return int(self._db.execute("PRAGMA user_version").fetchone()[0])
@@ -212,14 +222,14 @@ class SqliteStore:
         return candidate
 
     def touch_phone(self, mac: str, ip: str, phone_type: str, module_id: str) -> None:
-        with self._tx() as db:
+        with self._tx(bookkeeping=True) as db:
             db.execute(
                 "UPDATE phones SET last_ip=?, last_seen=?, phone_type=?, module_id=? WHERE mac=?",
                 (ip, time.time(), phone_type, module_id, mac),
             )
 
     def record_config(self, mac: str, config: dict[str, Any], fingerprint: str) -> None:
-        with self._tx() as db:
+        with self._tx(bookkeeping=True) as db:
             db.execute(
                 "UPDATE phones SET last_config=?, last_config_at=?, config_fingerprint=? "
                 "WHERE mac=?",
@@ -231,7 +241,7 @@ class SqliteStore:
         return int(self._db.execute("PRAGMA data_version").fetchone()[0])
 
     def record_resync(self, mac: str, target: str, result: str) -> None:
-        with self._tx() as db:
+        with self._tx(bookkeeping=True) as db:
             db.execute("UPDATE phones SET resync_target=?, resync_result=?, resync_at=? "
                        "WHERE mac=?", (target, result, time.time(), mac))
 
