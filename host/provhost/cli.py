@@ -66,10 +66,14 @@ def _module_compat(svc: Service, a: argparse.Namespace) -> Any:
     import trio
 
     from provhost.compat import compat_check
+    from provhost.review import ReviewError
 
     runtimes = ["native", "wasm"] if a.runtime == "both" else [a.runtime]
     out = Path(a.output) if a.output else None
-    report = trio.run(compat_check, Path(a.source), runtimes, out)
+    try:
+        report = trio.run(compat_check, Path(a.source), runtimes, out, a.request)
+    except ReviewError as e:
+        raise ServiceError(str(e)) from None
     rows = report.rows()
     text: Any = rows if a.json else (
         f"module {report.module_id} {report.version}, runtimes: {', '.join(runtimes)}\n"
@@ -170,6 +174,8 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
     p.add_argument("source")
     p.add_argument("--runtime", choices=["native", "wasm", "both"], default="both")
     p.add_argument("-o", "--output", help="write every generated file under this directory")
+    p.add_argument("--request", action="append", default=[], metavar="PROTO:/PATH",
+                   help="also replay this request (repeatable), e.g. tftp:/spa504G.cfg")
     p = command(mg, ("module", "verify"), "check a module's signature against trusted keys",
                 lambda s, a: s.module_verify(Path(a.source)))
     p.add_argument("source")

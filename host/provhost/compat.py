@@ -4,8 +4,8 @@ For a module source (directory or zip) the check builds a scratch data directory
 of the real installation is touched), installs the module there, registers one made-up
 phone per phone type with one line, and replays each type's REVIEW list through the real
 chain, once per runtime (provhost.review: the mechanism of "Download configuration", so
-the files are exactly what a phone would get).  It reports each file per runtime and
-whether the runtimes produced identical bytes.
+the files are exactly what a phone would get), then any extra requests given.  It reports
+each file per runtime and whether the runtimes produced identical bytes.
 """
 
 from __future__ import annotations
@@ -17,10 +17,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from provhost.chain.provisioner import Provisioner
+from provhost.chain.provisioner import Provisioner, ProvisioningRequest
 from provhost.engine import Engine
 from provhost.paths import Paths
-from provhost.review import ReviewedFile, ReviewError, review_phone
+from provhost.review import (
+    ReviewedFile,
+    ReviewEntry,
+    ReviewError,
+    made_up_address,
+    parse_review,
+    review_phone,
+)
 from provhost.runtime.interface import Runtime
 from provhost.service import Service
 
@@ -93,8 +100,26 @@ async def _engine(svc: Service, runtime_name: str) -> AsyncIterator[Provisioner]
             await engine.aclose()
 
 
-async def compat_check(source: Path, runtimes: list[str], out_dir: Path | None = None
-                       ) -> CompatReport:
+async def _replay_requests(prov: Provisioner, entries: list[ReviewEntry]
+                           ) -> list[ReviewedFile]:
+    """Extra requests (`--request`), in order from one made-up address; none is required."""
+    client = made_up_address()
+    files = []
+    for entry in entries:
+        req = ProvisioningRequest(proto=entry.proto, path=entry.path, client_ip=client,
+                                  review=True)
+        answer, _ = await prov.provision(req)
+        data = None
+        if answer.status in ("served", "ok"):
+            data = answer.body if answer.body is not None else (
+                answer.file.read_bytes() if answer.file is not None else b"")
+        files.append(ReviewedFile(entry, answer.status, data, answer.module,
+                                  entry.path.lstrip("/") if data is not None else None))
+    return files
+
+
+async def compat_check(source: Path, runtimes: list[str], out_dir: Path | None = None,
+                       requests: list[str] | None = None) -> CompatReport:
     unknown = [r for r in runtimes if r not in RUNTIMES]
     if unknown:
         raise ValueError(f"unknown runtime {unknown[0]!r}; use {', '.join(RUNTIMES)}")
@@ -114,9 +139,15 @@ async def compat_check(source: Path, runtimes: list[str], out_dir: Path | None =
                 svc.phone_add(mac, ptype.ident, module_id)
                 svc.line_add(str(1000 + n), user="compat", phone=mac)
                 types.append(TypeResult(ptype.ident, mac))
+            extra = parse_review(" ".join(requests)) if requests else []
+            if extra:
+                types.append(TypeResult("(requests)", ""))
             for rt in runtimes:
                 async with _engine(svc, rt) as prov:
                     for t in types:
+                        if not t.mac:
+                            t.files[rt] = await _replay_requests(prov, extra)
+                            continue
                         try:
                             t.files[rt] = await review_phone(prov, t.mac)
                         except ReviewError as e:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import trio
 from provhost.paths import SOURCE_ROOT
 
@@ -18,12 +19,19 @@ async def _compat(tmp_path: Path, source: Path, *extra: str) -> trio.CompletedPr
          *extra], capture_stdout=True, capture_stderr=True, check=False)
 
 
-async def test_bundled_module_is_identical_on_both_runtimes(tmp_path: Path) -> None:
-    done = await _compat(tmp_path, SOURCE_ROOT / "modules/yealink", "-o", str(tmp_path / "o"))
+@pytest.mark.parametrize("module", ["cisco-spa", "yealink", "polycom"])
+async def test_bundled_module_is_identical_on_both_runtimes(tmp_path: Path, module: str
+                                                            ) -> None:
+    done = await _compat(tmp_path, SOURCE_ROOT / "modules" / module, "-o",
+                         str(tmp_path / "o"), "--request", "tftp:/spa504G.cfg",
+                         "--request", "http:/no/such/file")
     assert done.returncode == 0, done.stderr.decode()
     rows = json.loads(done.stdout)
     served = [r for r in rows if r["native"].startswith("served")]
     assert served and all(r["identical"] for r in rows)
+    extra = [r for r in rows if r["type"] == "(requests)"]
+    assert [r["entry"] for r in extra] == ["tftp:/spa504G.cfg", "http:/no/such/file"]
+    assert extra[1]["native"] == "notfound"
     files = sorted(p.relative_to(tmp_path / "o") for p in (tmp_path / "o").rglob("*.cfg"))
     assert files and {f.parts[0] for f in files} == {"native", "wasm"}
 
