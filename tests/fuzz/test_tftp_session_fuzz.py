@@ -234,10 +234,6 @@ def _stalled_upload(retries: int) -> WriteSession:
     return session
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: WriteSession re-ACKs a repeated DATA block forever without using a retry, and the "
-    "shell restarts its timer on every re-ACK, so a peer resending one old block keeps an "
-    "upload (socket, task, buffered data) open indefinitely"))
 def test_repeated_old_block_cannot_hold_an_upload_open_forever() -> None:
     session = _stalled_upload(retries=3)
     for _ in range(1000):
@@ -247,9 +243,6 @@ def test_repeated_old_block_cannot_hold_an_upload_open_forever() -> None:
     assert session.finished
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: in DALLYING a repeated final DATA block is re-ACKed forever (each re-ACK restarts "
-    "the shell's timer), so the session never reaches DONE"))
 def test_repeated_final_block_cannot_keep_dallying_forever() -> None:
     session = WriteSession(blksize=4, retries=3)
     session.start()

@@ -29,6 +29,7 @@ class Answer:
     content_type: str = "application/octet-stream"
     module: str | None = None
     reason: str = ""
+    retry_after: int = 0  # seconds, for "busy" and "throttled"
 
     @property
     def size(self) -> int:

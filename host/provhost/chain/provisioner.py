@@ -19,6 +19,7 @@ import trio
 from provhost.chain.answer import Answer, FileRefused, content_type_for, resolve_sandbox_file
 from provhost.chain.markers import MarkerError, MarkerTable
 from provhost.chain.normalize import PathRejected, normalize_path
+from provhost.chain.scan_guard import ScanGuard, ScanPolicy, Throttle, unknown_mac
 from provhost.chain.trace import ModuleStep, Trace, TraceLog
 from provhost.chain.variables import phone_vars, request_vars, settings_vars
 from provhost.engine import ActiveModule, DialplanInput, Engine
@@ -36,6 +37,7 @@ from provhost.templates import compile_expression_string
 from provhost.tracking import config_fingerprint
 
 log = logging.getLogger("provhost.chain")
+scan_log = logging.getLogger("provhost.scan")
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class _RequestBroker:
         elif phone is None:
             auto = self.settings["AUTO_EXTENSION"] == "1"
             phone = store.create_phone(mac, ident, self.am.id, self.req.client_ip, auto_line=auto)
+            self.trace.phone_created = True
         else:
             store.touch_phone(mac, self.req.client_ip, ident, self.am.id)
         users = {u.id: u for u in store.list_users()}
@@ -112,13 +115,34 @@ class _RequestBroker:
 
 class Provisioner:
     def __init__(self, engine: Engine, *, marker_lifetime: float = 60.0,
-                 script_timeout: float = 5.0) -> None:
+                 script_timeout: float = 5.0, scan_policy: ScanPolicy | None = None) -> None:
+        self.scan_guard = ScanGuard(scan_policy)
         self.engine = engine
         self.markers = MarkerTable(marker_lifetime)
         self.traces = TraceLog()
         self.script_timeout = script_timeout
 
     async def provision(self, req: ProvisioningRequest) -> tuple[Answer, Trace]:
+        """Answer one request, unless its address is throttled as a MAC scanner."""
+        if req.review:
+            return await self._provision(req)
+        verdict = self.scan_guard.decide(req.client_ip, time.monotonic())
+        if isinstance(verdict, Throttle):
+            trace = Trace(client=req.client_ip, proto=req.proto, path=req.path,
+                          method=req.method, status="throttled",
+                          note=f"mac-scan throttle, retry after {verdict.retry_after} s")
+            self.traces.add(trace)
+            return Answer("throttled", retry_after=verdict.retry_after,
+                          reason="too many requests"), trace
+        answer, trace = await self._provision(req)
+        mac = unknown_mac(trace.path, status=answer.status, phone=trace.phone,
+                          phone_created=trace.phone_created)
+        offence = self.scan_guard.record(req.client_ip, time.monotonic(), answer.status, mac)
+        if offence is not None:
+            scan_log.warning("%s", offence.log_line)
+        return answer, trace
+
+    async def _provision(self, req: ProvisioningRequest) -> tuple[Answer, Trace]:
         trace = Trace(client=req.client_ip, proto=req.proto, path=req.path, method=req.method,
                       user_agent=req.headers.get("user-agent", ""))
         self.traces.add(trace)

@@ -31,6 +31,7 @@ class Trace:
     markers_set: dict[str, str] = field(default_factory=dict)
     phone: str | None = None  # MAC associated
     phone_type: str | None = None
+    phone_created: bool = False  # associatePhone created the phone (a guessed MAC looks so)
     status: str = "pending"  # served, notfound, rejected, error, busy, stored, refused
     answered_by: str | None = None
     bytes_sent: int = 0

@@ -149,6 +149,8 @@ def _extract_zip(source: Path, dest: Path, limits: Limits) -> None:
         raise ArchiveError(source, f"not a readable zip archive ({exc})") from None
     with archive:
         infos = archive.infolist()
+        if any(not i.filename or "\0" in i.filename for i in infos):
+            raise ArchiveError(source, "an entry has an empty name or a NUL in its name")
         if len([i for i in infos if not i.is_dir()]) > limits.max_files:
             raise ArchiveError(source, f"more than {limits.max_files} files; refusing the module")
         listed: list[tuple[str, bool]] = []

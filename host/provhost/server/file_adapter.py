@@ -43,6 +43,8 @@ def chain_handler(
                 return ErrorReply(TFTP_NOT_FOUND, "file not found")
             case "rejected":
                 return ErrorReply(TFTP_ACCESS, f"access violation: {answer.reason}")
+            case "throttled":
+                return ErrorReply(TFTP_UNDEFINED, "too many requests")
             case _:
                 return ErrorReply(TFTP_UNDEFINED, "server busy, try again")
 
@@ -70,6 +72,8 @@ def upload_handler(
                 return ErrorReply(TFTP_NOT_FOUND, "file not found")
             case "refused" | "rejected":
                 return ErrorReply(TFTP_ACCESS, f"upload refused: {answer.reason}")
+            case "throttled":
+                return ErrorReply(TFTP_UNDEFINED, "too many requests")
             case _:
                 return ErrorReply(TFTP_UNDEFINED, "server busy, try again")
 

@@ -32,7 +32,7 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 CHUNK = 64 * 1024
 _STATUS = {"served": 200, "ok": 200, "notfound": 404, "rejected": 400, "busy": 503,
-           "error": 503, "stored": 204, "refused": 403}
+           "error": 503, "stored": 204, "refused": 403, "throttled": 429}
 _ALLOW = b"GET, HEAD, PUT, POST"
 
 
@@ -118,9 +118,10 @@ class ProvisioningApp:
             await send({"type": "http.response.body", "body": b""})
             return
         if status != 200:
-            extra = [(b"retry-after", b"5")] if status == 503 else []
+            extra = {503: [(b"retry-after", b"5")],
+                     429: [(b"retry-after", str(answer.retry_after).encode())]}.get(status, [])
             text = {404: "not found", 400: f"bad request: {answer.reason}",
-                    403: f"upload refused: {answer.reason}",
+                    403: f"upload refused: {answer.reason}", 429: "too many requests",
                     503: "busy, try again"}.get(status, "error")
             await _plain(send, status, text, extra, head)
             return

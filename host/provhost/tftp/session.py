@@ -53,8 +53,8 @@ Write transfer (we receive an upload; `WriteSession`)::
     AWAIT_DATA --short DATA block--> AWAIT_VERDICT (all data in; final ACK withheld)
     AWAIT_VERDICT --accept()--> DALLYING (final ACK sent) --quiet timer--> DONE
                   --reject()--> FAILED (error sent instead of the final ACK)
-    DALLYING re-ACKs a repeated final block, in case our final ACK was lost, at most
-    up to the stall budget; the next repeat (or the quiet timer) ends it in DONE.
+    DALLYING re-ACKs a repeated final block, in case our final ACK was lost, as often
+    as the stall budget allows; the next repeat (or the quiet timer) ends it in DONE.
 
 Either session: an ERROR from the peer ends it in FAILED silently; any other unexpected
 packet ends it in FAILED with error 4; `failure` then says why, for the log.
