@@ -82,7 +82,7 @@ class WorkerFault(Exception):
 _SIGNAL_MEANINGS = {
     signal.SIGSYS: "a forbidden system call (seccomp)",
     signal.SIGSEGV: "a crash (SIGSEGV, e.g. unbounded recursion)",
-    signal.SIGKILL: "SIGKILL (a resource limit)",
+    signal.SIGKILL: "SIGKILL (a resource limit, or killed from outside)",
     signal.SIGXCPU: "its CPU time limit",
     signal.SIGABRT: "an abort",
     signal.SIGBUS: "a bus error",
@@ -198,6 +198,16 @@ class _Worker:
             if not data:
                 raise WorkerFault(await self.death_reason())
             self.decoder.feed(data)
+
+    def exited(self) -> bool:
+        """Whether the process has ended (checked without collecting its status)."""
+        if self.reaped.is_set() or self.proc.returncode is not None or self.pidfd < 0:
+            return True
+        try:
+            flags = os.WEXITED | os.WNOHANG | os.WNOWAIT
+            return os.waitid(os.P_PIDFD, self.pidfd, flags) is not None
+        except ChildProcessError:
+            return True
 
     async def death_reason(self) -> str:
         with trio.move_on_after(1.0):
@@ -377,7 +387,13 @@ class NativePool:
         run_body = {"kind": call.kind.value, "script": call.script, "variables": call.variables}
         self._waiting += 1
         try:
-            worker = await self._idle_recv.receive()
+            while True:
+                worker = await self._idle_recv.receive()
+                if worker.idle and not worker.exited():
+                    break
+                # it died while idle (OOM killer, an administrator): not this call's fault
+                log.warning("pool %s: an idle worker had died; replacing it", self.name)
+                self._retire(worker)
         except (trio.EndOfChannel, trio.ClosedResourceError):
             raise PoolClosed(f"pool {self.name} was closed while the call waited") from None
         finally:
