@@ -201,3 +201,17 @@ def test_directory_limits(tmp_path: Path) -> None:
         extract_module(src, tmp_path / "a", Limits(max_files=4))
     with pytest.raises(ArchiveError, match="more than 14 bytes"):
         extract_module(src, tmp_path / "b", Limits(max_total_bytes=14))
+
+
+@pytest.mark.parametrize("name", ["", "\x00", "\x00info"])
+def test_empty_or_nul_entry_name_is_refused(tmp_path: Path, name: str) -> None:
+    """Found by the fuzz suite: such names made zipfile raise IndexError, not ArchiveError."""
+    source = tmp_path / "m.zip"
+    with zipfile.ZipFile(source, "w") as zf:
+        for rel, text in GOOD_MODULE.items():
+            zf.writestr(rel, text)
+        info = zipfile.ZipInfo("placeholder")
+        info.filename = name  # bypass ZipInfo's own cleaning, as a hostile archive could
+        zf.writestr(info, b"x")
+    with pytest.raises(ArchiveError, match="empty name or a NUL"):
+        extract_module(source, tmp_path / "out")
