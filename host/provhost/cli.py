@@ -247,8 +247,8 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
     p.add_argument("file")
     p.add_argument("--no-verify", action="store_true",
                    help="override the module's check (the script sees FW_VERIFY=0)")
-    p = command(fg, ("firmware", "clear"), "empty a slot", _firmware_call(
-        lambda s, a: firmware.clear(s, a.module, a.slot)))
+    p = command(fg, ("firmware", "clear"), "empty a slot",
+                lambda s, a: firmware.clear(s, a.module, a.slot))
     p.add_argument("module")
     p.add_argument("slot")
     p = command(fg, ("firmware", "preview"), "save a slot's preview image (PNG)",
@@ -345,20 +345,6 @@ def _request(svc: Service, a: argparse.Namespace) -> Any:
     return text
 
 
-def _firmware_call(fn: Handler) -> Handler:
-    """Firmware refusals are operation errors: one line, exit 1."""
-
-    def run(svc: Service, a: argparse.Namespace) -> Any:
-        try:
-            return fn(svc, a)
-        except firmware.FirmwareError as e:
-            detail = "".join(f"\n  {line}" for line in e.log_lines[-10:]
-                             if line not in str(e))
-            raise ServiceError(f"{e}{detail}") from None
-
-    return run
-
-
 def _firmware_list(svc: Service, a: argparse.Namespace) -> Any:
     rows = firmware.slot_views(svc)
     if a.json:
@@ -370,7 +356,6 @@ def _firmware_list(svc: Service, a: argparse.Namespace) -> Any:
     return _table(rows, ["module", "slot", "type", "name", "content"])
 
 
-@_firmware_call
 def _firmware_upload(svc: Service, a: argparse.Namespace) -> Any:
     from provhost.server.oneshot import firmware_upload_once
 
@@ -379,7 +364,6 @@ def _firmware_upload(svc: Service, a: argparse.Namespace) -> Any:
             "files": " ".join(result.files), "verified": result.state.verified}
 
 
-@_firmware_call
 def _firmware_preview(svc: Service, a: argparse.Namespace) -> Any:
     data = firmware.preview(svc, a.module, a.slot)
     Path(a.output).write_bytes(data)

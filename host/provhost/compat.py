@@ -17,17 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from provhost.chain.provisioner import Provisioner, ProvisioningRequest
+from provhost.chain.provisioner import Provisioner
 from provhost.engine import Engine
 from provhost.paths import Paths
-from provhost.review import (
-    ReviewedFile,
-    ReviewEntry,
-    ReviewError,
-    made_up_address,
-    parse_review,
-    review_phone,
-)
+from provhost.review import ReviewedFile, ReviewError, parse_review, replay, review_phone
 from provhost.runtime.interface import Runtime
 from provhost.service import Service
 
@@ -100,24 +93,6 @@ async def _engine(svc: Service, runtime_name: str) -> AsyncIterator[Provisioner]
             await engine.aclose()
 
 
-async def _replay_requests(prov: Provisioner, entries: list[ReviewEntry]
-                           ) -> list[ReviewedFile]:
-    """Extra requests (`--request`), in order from one made-up address; none is required."""
-    client = made_up_address()
-    files = []
-    for entry in entries:
-        req = ProvisioningRequest(proto=entry.proto, path=entry.path, client_ip=client,
-                                  review=True)
-        answer, _ = await prov.provision(req)
-        data = None
-        if answer.status in ("served", "ok"):
-            data = answer.body if answer.body is not None else (
-                answer.file.read_bytes() if answer.file is not None else b"")
-        files.append(ReviewedFile(entry, answer.status, data, answer.module,
-                                  entry.path.lstrip("/") if data is not None else None))
-    return files
-
-
 async def compat_check(source: Path, runtimes: list[str], out_dir: Path | None = None,
                        requests: list[str] | None = None) -> CompatReport:
     unknown = [r for r in runtimes if r not in RUNTIMES]
@@ -146,7 +121,7 @@ async def compat_check(source: Path, runtimes: list[str], out_dir: Path | None =
                 async with _engine(svc, rt) as prov:
                     for t in types:
                         if not t.mac:
-                            t.files[rt] = await _replay_requests(prov, extra)
+                            t.files[rt] = await replay(prov, extra, required=False)
                             continue
                         try:
                             t.files[rt] = await review_phone(prov, t.mac)

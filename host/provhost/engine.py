@@ -85,6 +85,7 @@ class Engine:
         self._active: dict[str, ActiveModule] = {}
         self._lock = trio.Lock()
         self._dialplan_cache: tuple[Any, DialplanInput] | None = None
+        self._content_ids: tuple[Any, dict[str, dict[str, str]]] = (None, {})
 
     async def refresh(self) -> None:
         """Make the pools match the registry: open new/upgraded modules, close removed ones."""
@@ -128,9 +129,15 @@ class Engine:
         return self._active.get(module_id)
 
     def content_ids(self, module_id: str) -> dict[str, str]:
-        """slot -> FW_CONTENT_ID of the module's filled slots (read per request: an upload
-        from the CLI, another process, shows at once)."""
-        return {s.slot: s.content_id for s in self.service.store.firmware_slots(module_id)}
+        """slot -> FW_CONTENT_ID of the module's filled slots; cached until the store changes
+        (an upload by the CLI, another process, changes SQLite's data_version)."""
+        key = self.service.store.change_key()
+        if self._content_ids[0] != key:
+            slots: dict[str, dict[str, str]] = {}
+            for s in self.service.store.firmware_slots():
+                slots.setdefault(s.module_id, {})[s.slot] = s.content_id
+            self._content_ids = (key, slots)
+        return dict(self._content_ids[1].get(module_id, {}))
 
     def dialplan_input(self, settings: dict[str, str]) -> DialplanInput:
         """$DIALPLAN_DATA and its digest, rebuilt only when the store changed (reading

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from provhost.engine import ActiveModule, Engine, NoCapabilities
+from provhost.engine import Engine, NoCapabilities
 from provhost.moduleformat.model import FirmwareType
 from provhost.runtime.interface import Action, ScriptCall, ScriptKind
-from provhost.service import Service
+from provhost.service import Service, ServiceError
 from provhost.store.base import FirmwareSlotState
 
 log = logging.getLogger("provhost.firmware")
@@ -40,8 +40,9 @@ SCRIPT_TIMEOUT = 300.0  # seconds: unpacking and checking a firmware archive tak
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-class FirmwareError(Exception):
-    """The upload was not accepted; the message says why (shown to the administrator)."""
+class FirmwareError(ServiceError):
+    """The operation was refused; the message says why (shown to the administrator), and
+    `log_lines` carry the preprocessing script's own output."""
 
     def __init__(self, message: str, log_lines: list[str] | None = None) -> None:
         super().__init__(message)
@@ -76,14 +77,6 @@ def content_files(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
 
 
-def find_slot(am: ActiveModule, slot: str) -> FirmwareType:
-    slots = {t.ident: t for t in am.entry.module.firmware_types}
-    if slot not in slots:
-        raise FirmwareError(f"module {am.id} has no firmware slot {slot!r}; slots: "
-                            f"{', '.join(sorted(slots)) or 'none'}")
-    return slots[slot]
-
-
 def slot_dir(firmware_root: Path, slot: str) -> Path:
     return firmware_root / slot
 
@@ -91,11 +84,10 @@ def slot_dir(firmware_root: Path, slot: str) -> Path:
 async def upload(engine: Engine, module_id: str, slot: str, source: Path, filename: str,
                  *, verify: bool = True) -> UploadResult:
     """Run the slot's preprocessing script on `source`; keep its output on accept."""
+    _, ftype = _slot_of(engine.service, module_id, slot)
     am = engine.get(module_id)
     if am is None:
-        raise FirmwareError(f"module {module_id} is not active (unknown, disabled or "
-                            "quarantined)")
-    ftype = find_slot(am, slot)
+        raise FirmwareError(f"module {module_id} is not active (disabled or quarantined)")
     script = am.entry.module.firmware_scripts.get(ftype.script)
     if script is None:
         raise FirmwareError(f"module {module_id}: slot {slot} has no preprocessing script")

@@ -81,6 +81,7 @@ class Service:
         self.store = SqliteStore(paths.database)
         self.registry = Registry(self.store, paths)
         self.registry.load()
+        self._settings: tuple[tuple[int, int], dict[str, str]] | None = None
 
     def close(self) -> None:
         self.store.close()
@@ -93,7 +94,12 @@ class Service:
 
     # -- settings ---------------------------------------------------------------------
     def settings(self) -> dict[str, str]:
-        return settings_mod.effective(self.store.all_settings())
+        """Every setting's effective value; read per request, so cached until the store
+        changes (here or in another process)."""
+        key = self.store.change_key()
+        if self._settings is None or self._settings[0] != key:
+            self._settings = (key, settings_mod.effective(self.store.all_settings()))
+        return dict(self._settings[1])
 
     def setting_get(self, name: str) -> str:
         values = self.settings()

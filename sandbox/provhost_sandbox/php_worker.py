@@ -63,6 +63,17 @@ def worker_command(
     return tuple(cmd)
 
 
+def module_binds(mounts: WorkerMounts) -> list[tuple[str, str]]:
+    """The read-only views every worker of a module gets, whatever runs the PHP."""
+    binds = []
+    for host, dest in ((mounts.shim, "/shim"), (mounts.module, "/module"),
+                       (mounts.compiled, "/compiled"), (mounts.firmware, "/firmware")):
+        if not Path(host).is_dir():
+            raise FileNotFoundError(f"sandbox mount source is not a directory: {host} -> {dest}")
+        binds.append((os.path.realpath(host), dest))
+    return binds
+
+
 def worker_spec(
     mounts: WorkerMounts, ipc_in: int, ipc_out: int, seccomp_fd: int | None,
     limits: WorkerLimits = WorkerLimits(), worker_binary: Path = WORKER_BINARY,
@@ -70,12 +81,8 @@ def worker_spec(
     if not worker_binary.is_file():
         raise FileNotFoundError(
             f"PHP worker binary not built: {worker_binary} (run scripts/install)")
-    binds = [*php_runtime_binds(str(worker_binary)), (str(worker_binary), SANDBOX_WORKER)]
-    for host, dest in ((mounts.shim, "/shim"), (mounts.module, "/module"),
-                       (mounts.compiled, "/compiled"), (mounts.firmware, "/firmware")):
-        if not Path(host).is_dir():
-            raise FileNotFoundError(f"sandbox mount source is not a directory: {host} -> {dest}")
-        binds.append((os.path.realpath(host), dest))
+    binds = [*php_runtime_binds(str(worker_binary)), (str(worker_binary), SANDBOX_WORKER),
+             *module_binds(mounts)]
     return SandboxSpec(
         command=worker_command(ipc_in, ipc_out, limits),
         ro_binds=tuple(binds),

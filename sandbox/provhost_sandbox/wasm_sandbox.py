@@ -21,7 +21,7 @@ from pathlib import Path
 from .bwrap import SandboxSpec, bwrap_argv, merged_usr_symlinks
 from .libraries import ldd_closure
 from .php_ini import php_ini
-from .php_worker import SHIM_ENTRY, WorkerMounts
+from .php_worker import SHIM_ENTRY, WorkerMounts, module_binds
 
 REPO = Path(__file__).resolve().parents[2]
 WASM_BUILD = REPO / "sandbox" / "wasm" / "build"
@@ -118,12 +118,7 @@ def worker_spec(mounts: WorkerMounts, ipc_in: int, ipc_out: int, seccomp_fd: int
                 ) -> SandboxSpec:
     if not cwasm.is_file():
         raise FileNotFoundError(f"php.cwasm missing: {cwasm} (run bash sandbox/wasm/build.sh)")
-    binds = [*python_runtime_binds(), (str(cwasm), SANDBOX_MODULE)]
-    for host, dest in ((mounts.shim, "/shim"), (mounts.module, "/module"),
-                       (mounts.compiled, "/compiled"), (mounts.firmware, "/firmware")):
-        if not Path(host).is_dir():
-            raise FileNotFoundError(f"sandbox mount source is not a directory: {host} -> {dest}")
-        binds.append((os.path.realpath(host), dest))
+    binds = [*python_runtime_binds(), (str(cwasm), SANDBOX_MODULE), *module_binds(mounts)]
     return SandboxSpec(
         command=worker_command(ipc_in, ipc_out, limits, php_version=php_version, reuse=reuse),
         ro_binds=tuple(binds),

@@ -23,6 +23,8 @@ from provhost.paths import Paths
 from provhost.server.main import BoundPorts, ServerConfig, serve_all
 from provhost.service import Service
 
+from tests.proctree import descendants, parent_map
+
 T = TypeVar("T")
 SPA_MAC = "0004f2000777"  # a phone the bundled cisco-spa module answers
 
@@ -86,35 +88,6 @@ async def server(paths: Paths, nursery: trio.Nursery, addon_runtime: str
 
 # ----- /proc views ---------------------------------------------------------------------
 
-def _parent_map() -> dict[int, list[int]]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        if fields[0] in ("Z", "X"):
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry))
-    return children
-
-
-def descendants(pid: int) -> set[int]:
-    """Live (not zombie) descendants of `pid`."""
-    children = _parent_map()
-    found: set[int] = set()
-    todo = [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
 def _cmdline(pid: int) -> bytes:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -129,7 +102,7 @@ def sandbox_workers(module_id: str, root: int | None = None) -> dict[int, int]:
     bwrap's argv binds the module's firmware directory, named after the module."""
     needle = f"/firmware/{module_id}".encode()
     found: dict[int, int] = {}
-    for pid in _parent_map().get(root or os.getpid(), []):
+    for pid in parent_map().get(root or os.getpid(), []):
         argv = _cmdline(pid).split(b"\0")
         if not argv[0].endswith(b"bwrap") or not any(a.endswith(needle) for a in argv):
             continue

@@ -16,34 +16,12 @@ import trio
 from provhost.runtime.interface import Action, PoolClosed, PoolOverloaded
 from provhost.runtime.native import NativeConfig, NativeRuntime
 
+from tests.proctree import descendants
+
 from .conftest import ModuleDir, RecordingBroker, provider
 
 STUB = Path(__file__).with_name("hostile_worker_stub.py")
 REPO = Path(__file__).resolve().parents[2]
-
-
-def descendants(pid: int) -> set[int]:
-    """All live descendants of `pid`, from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        if fields[0] == "Z":
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry))
-    found: set[int] = set()
-    todo = [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
 
 
 async def test_no_worker_processes_remain_after_runtime_closes(module: ModuleDir):

@@ -52,9 +52,11 @@ async def _stale(api: httpx.AsyncClient) -> list[str]:
 
 async def _wait_for(predicate: Callable[[], bool], what: str) -> None:
     """Bounded wait for background work (`what` names it in the failure)."""
-    with trio.fail_after(20):
+    with trio.move_on_after(20):
         while not predicate():
             await trio.sleep(0.05)
+        return
+    raise AssertionError(f"timed out waiting for: {what}")
 
 
 async def test_user_rename_resyncs_exactly_the_affected_phone(watched: Running,

@@ -220,18 +220,12 @@ async def _firmware_upload(app: ApiApp, r: Request) -> Any:
 
 
 async def _firmware_clear(app: ApiApp, r: Request) -> Any:
-    try:
-        firmware.clear(app.svc, r.params["module_id"], r.params["slot"])
-    except firmware.FirmwareError as e:
-        raise HttpError(404, str(e)) from None
+    firmware.clear(app.svc, r.params["module_id"], r.params["slot"])
 
 
 async def _firmware_preview(app: ApiApp, r: Request) -> Any:
-    try:
-        return RawBody(firmware.preview(app.svc, r.params["module_id"], r.params["slot"]),
-                       "image/png")
-    except firmware.FirmwareError as e:
-        raise HttpError(404, str(e)) from None
+    return RawBody(firmware.preview(app.svc, r.params["module_id"], r.params["slot"]),
+                   "image/png")
 
 
 async def _phone_lines(app: ApiApp, r: Request) -> Any:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import trio
 
+from provhost.chain.answer import Answer
 from provhost.chain.provisioner import (
     Provisioner,
     ProvisioningRequest,
@@ -33,22 +34,29 @@ def chain_handler(
         answer, trace = await provision_with_deadline(provisioner, req, deadline)
         log.info("%s %s %s -> %s%s", request.client[0], proto, trace.path, answer.status,
                  f" by {answer.module}" if answer.module else "")
-        match answer.status:
-            case "served" | "ok":
-                if answer.body is not None:
-                    return BytesReply(answer.body)
-                assert answer.file is not None
-                return _file_reply(answer.file)
-            case "notfound":
-                return ErrorReply(TFTP_NOT_FOUND, "file not found")
-            case "rejected":
-                return ErrorReply(TFTP_ACCESS, f"access violation: {answer.reason}")
-            case "throttled":
-                return ErrorReply(TFTP_UNDEFINED, "too many requests")
-            case _:
-                return ErrorReply(TFTP_UNDEFINED, "server busy, try again")
+        if answer.status in ("served", "ok"):
+            if answer.body is not None:
+                return BytesReply(answer.body)
+            assert answer.file is not None
+            return _file_reply(answer.file)
+        return _error_reply(answer)
 
     return handle
+
+
+def _error_reply(answer: Answer) -> ErrorReply:
+    """What a TFTP/FTP client is told when the chain did not serve (or store) the file."""
+    match answer.status:
+        case "notfound":
+            return ErrorReply(TFTP_NOT_FOUND, "file not found")
+        case "rejected":
+            return ErrorReply(TFTP_ACCESS, f"access violation: {answer.reason}")
+        case "refused":
+            return ErrorReply(TFTP_ACCESS, f"upload refused: {answer.reason}")
+        case "throttled":
+            return ErrorReply(TFTP_UNDEFINED, "too many requests")
+        case _:
+            return ErrorReply(TFTP_UNDEFINED, "server busy, try again")
 
 
 def upload_handler(
@@ -65,17 +73,7 @@ def upload_handler(
         answer, trace = await provision_with_deadline(provisioner, req, deadline)
         log.info("%s tftp upload %s (%d bytes) -> %s%s", request.client[0], trace.path,
                  len(data), answer.status, f" by {answer.module}" if answer.module else "")
-        match answer.status:
-            case "stored":
-                return None
-            case "notfound":
-                return ErrorReply(TFTP_NOT_FOUND, "file not found")
-            case "refused" | "rejected":
-                return ErrorReply(TFTP_ACCESS, f"upload refused: {answer.reason}")
-            case "throttled":
-                return ErrorReply(TFTP_UNDEFINED, "too many requests")
-            case _:
-                return ErrorReply(TFTP_UNDEFINED, "server busy, try again")
+        return None if answer.status == "stored" else _error_reply(answer)
 
     return handle
 

@@ -40,6 +40,10 @@ class _TooLarge(Exception):
     pass
 
 
+class _Gone(Exception):
+    """The client disconnected while sending its upload: nobody to answer."""
+
+
 async def _read_body(receive: Receive, limit: int) -> bytes:
     """The request body, refusing it as soon as it passes `limit` bytes."""
     chunks: list[bytes] = []
@@ -47,7 +51,7 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            raise _TooLarge("client went away")  # nothing to answer
+            raise _Gone
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
@@ -102,6 +106,10 @@ class ProvisioningApp:
             except _TooLarge as e:
                 log.warning("%s %s %s refused: %s", client, method, scope["path"], e)
                 await _plain(send, 413, f"payload too large: {e}")
+                return
+            except _Gone:
+                log.info("%s %s %s: the client left during the upload", client, method,
+                         scope["path"])
                 return
         req = ProvisioningRequest(proto=self.proto, path=scope["path"], client_ip=client,
                                   method=method, headers=headers, upload=upload)

@@ -38,21 +38,19 @@ class ResyncWatcher:
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
                   ) -> None:
         store = self.engine.service.store
-        seen_version = store.data_version()
+        seen_version: int | None = None  # None: scan at start
         task_status.started()
-        await self.scan()
         while True:
-            with trio.move_on_after(self.interval):
-                await self._wake.wait()
             poked, self._wake = self._wake.is_set(), trio.Event()
             version = store.data_version()
-            if not poked and version == seen_version:
-                continue
-            seen_version = version
-            try:
-                await self.scan()
-            except Exception:  # a scan failing must not stop the server
-                log.exception("resync scan failed")
+            if poked or version != seen_version:
+                seen_version = version
+                try:
+                    await self.scan()
+                except Exception:  # a scan failing must not stop the server
+                    log.exception("resync scan failed")
+            with trio.move_on_after(self.interval):
+                await self._wake.wait()
 
     async def scan(self) -> None:
         due = [(phone, state) for phone, state in await phone_states(self.engine)
