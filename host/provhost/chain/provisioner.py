@@ -5,6 +5,12 @@ providers (file-name order): run the provider in the module's sandbox with the r
 globals; `passNext` or a failure moves on, any other outcome ends the chain.  Script
 failures are logged with module, script and reason, counted toward quarantine, and treated
 as `passNext`.  Every request leaves a Trace.
+
+Load: a module whose queue is full answers "busy" for the whole request (the phone retries;
+a healthy module under a boot storm must not have its phones answered by a later module).
+A *stalled* module -- every worker stuck on one call past the pool's stall threshold, e.g. a
+provider sleeping to its deadline -- is skipped like a failing one, so the modules after it
+keep serving; if none of them answers, the request gets "busy", not "not found".
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from provhost.runtime.interface import (
     BrokerError,
     PoolClosed,
     PoolOverloaded,
+    PoolStalled,
     ScriptCall,
     ScriptKind,
 )
@@ -51,14 +58,26 @@ class ProvisioningRequest:
     review: bool = False  # a replay for "Download configuration": records nothing
 
 
+class _CredentialsDelivered(dict[str, Any]):
+    """A phone configuration whose served answer carried the phone's provisioning
+    password: recording it moves the phone's credentials from pending to required."""
+
+
 class _RequestBroker:
-    """Capabilities of a provider script, bound to one request and one module."""
+    """Capabilities of a provider script, bound to one request and one module.
+
+    Per-phone credentials (chain/phone_auth.py): associatePhone() for a phone whose
+    credentials are *required* fails unless an HTTP(S) request carries a valid digest
+    Authorization (a TFTP request fails outright; FTP has its own login); `denial` then
+    holds the answer that replaces whatever the script does next, and nothing about the
+    phone is recorded."""
 
     def __init__(self, prov: Provisioner, am: ActiveModule, req: ProvisioningRequest,
                  trace: Trace, dialplans: dict[str, str], settings: dict[str, str]) -> None:
         self.prov, self.am, self.req, self.trace = prov, am, req, trace
         self.dialplans, self.settings = dialplans, settings
         self.phone_config: dict[str, Any] | None = None
+        self.denial: Answer | None = None
 
     async def call(self, function: str, args: list[Any]) -> Any:
         if function == "associatePhone" and len(args) == 2:
@@ -93,16 +112,77 @@ class _RequestBroker:
                                   "(configuration review creates no phones)")
         elif phone is None:
             auto = self.settings["AUTO_EXTENSION"] == "1"
-            phone = store.create_phone(mac, ident, self.am.id, self.req.client_ip, auto_line=auto)
+            phone = store.create_phone(
+                mac, ident, self.am.id, self.req.client_ip, auto_line=auto,
+                provision_auth=self.settings.get("PROVISION_AUTH", "off") == "new")
             self.trace.phone_created = True
         else:
+            self._check_credentials(phone.mac, phone.provision_auth, phone.provision_user,
+                                    phone.provision_password)
             store.touch_phone(mac, self.req.client_ip, ident, self.am.id)
         users = {u.id: u for u in store.list_users()}
         v = phone_vars(phone, ptype, store.list_lines(mac), users, self.dialplans)
         self.phone_config = dict(v)
         self.trace.phone, self.trace.phone_type = mac, ident
         v["TYPE_OPTIONS"] = self._compiled_options(ident)
+        for name in ("PROVISION_USER", "PROVISION_PASSWORD"):
+            v.setdefault(name, "")  # phones without credentials: empty (docs/module-api.md)
         return v
+
+    def _check_credentials(self, mac: str, state: str, user: str, password: str) -> None:
+        """Refuse the association (BrokerError, `denial` set) unless the request may have
+        this phone's configuration: credentials not required, FTP (its own login), or a
+        valid digest over HTTP(S)."""
+        from provhost.chain import phone_auth  # imported here: only this class uses it
+        from provhost.mac import pretty_mac
+
+        if state != "required" or self.req.proto == "ftp":
+            return
+        who = f"phone {pretty_mac(mac)}"
+        if self.req.proto not in ("http", "https"):
+            reason = (f"{who} requires HTTP(S) digest authentication; its configuration is "
+                      f"not served over {self.req.proto}")
+            log.warning("refused %s %s from %s: %s", self.req.proto, self.req.path,
+                        self.req.client_ip, reason)
+            self.denial = Answer("notfound", module=self.am.id, reason=reason)
+            raise BrokerError(f"associatePhone: {reason}")
+        ctx = self.prov.engine.service.phone_auth()
+        now = time.time()
+        check = phone_auth.verify(
+            self.req.headers.get("authorization"), key=ctx.key, client=self.req.client_ip,
+            method=self.req.method, path=self.req.path, user=user, password=password, now=now)
+        check = ctx.replays.admit(check, now)
+        if check.verdict is phone_auth.Verdict.OK:
+            return
+        if check.verdict is phone_auth.Verdict.REFUSED:
+            # failed credentials: leave the phone unassociated, so that the scan guard
+            # counts the MAC as an unknown one (a no-credentials first leg is not counted)
+            log.warning("refused %s %s from %s: %s: %s", self.req.proto, self.req.path,
+                        self.req.client_ip, who, check.reason)
+        else:
+            self.trace.phone = mac
+        stale = check.verdict is phone_auth.Verdict.STALE
+        self.denial = Answer("unauthorized", module=self.am.id,
+                             reason=phone_auth.STALE_REASON if stale else check.reason)
+        self.trace.note = f"{who}: digest authentication needed ({check.reason})"
+        raise BrokerError(f"associatePhone: {who} requires HTTP digest authentication")
+
+    def denied(self, script: str) -> Answer | None:
+        """The answer replacing the script's outcome when associatePhone() was refused."""
+        if self.denial is not None:
+            self.trace.steps.append(ModuleStep(self.am.id, script, self.denial.status, 0.0,
+                                               self.denial.reason))
+        return self.denial
+
+    def note_delivery(self, outcome: Any) -> None:
+        """Mark the configuration as carrying the phone's provisioning password when the
+        rendered answer contains it verbatim: only then may its credentials become
+        required.  (A module that never delivers them cannot lock its phones out.)"""
+        password = (self.phone_config or {}).get("PROVISION_PASSWORD")
+        body = getattr(outcome, "body", None)
+        if (password and isinstance(body, bytes) and outcome.action is Action.TEMPLATE
+                and password.encode() in body):
+            self.phone_config = _CredentialsDelivered(self.phone_config or {})
 
     def _compiled_options(self, ident: str) -> dict[str, str]:
         cache = self.am.compiled_options
@@ -157,12 +237,24 @@ class Provisioner:
         trace.markers_read = dict(markers)
         settings = self.engine.service.settings()
         dialplan_input = self.engine.dialplan_input(settings)
+        stalled: list[str] = []
         for am in self.engine.chain():
-            answer = await self._ask_module(am, req, path, markers, dialplan_input, trace)
+            try:
+                answer = await self._ask_module(am, req, path, markers, dialplan_input, trace)
+            except PoolStalled as e:
+                log.warning("module %s skipped for %s from %s: %s", am.id, path,
+                            req.client_ip, e)
+                trace.steps.append(ModuleStep(am.id, "-", "stalled", 0.0, str(e)))
+                stalled.append(am.id)
+                continue
             if answer is not None:
                 trace.status, trace.answered_by = answer.status, am.id
                 trace.bytes_sent = answer.size
                 return answer, trace
+        if stalled:
+            trace.status = "busy"
+            return Answer("busy", module=stalled[0],
+                          reason=f"module {', '.join(stalled)} is stalled"), trace
         if req.upload is not None:
             trace.status = "refused"
             return Answer("refused", reason="no module accepts an upload to this path"), trace
@@ -193,6 +285,10 @@ class Provisioner:
                 return Answer("busy", module=am.id, reason=f"module {am.id} is overloaded")
             except PoolClosed:
                 continue
+            denied = broker.denied(script)  # per-phone credentials refused: discard output
+            if denied is not None:
+                return denied
+            broker.note_delivery(outcome)
             elapsed = (time.perf_counter() - started) * 1000
             step = ModuleStep(am.id, script, outcome.action.value, elapsed,
                               "; ".join(outcome.log[-3:]))
@@ -271,7 +367,11 @@ class Provisioner:
         mac = config["MAC"]
         fp = config_fingerprint(am.id, am.entry.state.version, config, settings_vars(settings),
                                 self.engine.content_ids(am.id))
-        self.engine.service.store.record_config(mac, config, fp)
+        store = self.engine.service.store
+        store.record_config(mac, dict(config), fp)
+        if isinstance(config, _CredentialsDelivered) and store.require_provision_auth(mac):
+            log.info("phone %s received its provisioning credentials; HTTP(S) requests for "
+                     "it need digest authentication from now on", mac)
 
 
 async def provision_with_deadline(prov: Provisioner, req: ProvisioningRequest,

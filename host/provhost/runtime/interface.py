@@ -16,7 +16,7 @@ Theory of operation
   call from the script into `Broker.call`; the runtime only transports it.
 * Script faults (crash, timeout, memory, garbage on the wire) are never exceptions:
   they come back as an outcome with ``action == Action.ERROR`` and a human reason.
-  Only overload (`PoolOverloaded`) and a closed pool raise.
+  Only overload (`PoolOverloaded`), a stalled pool (`PoolStalled`) and a closed pool raise.
 
 Sandbox paths (what a script sees; identical for every runtime):
   /module    the module's own files, read-only
@@ -112,6 +112,12 @@ class Broker(Protocol):
 
 class PoolOverloaded(Exception):
     """The module's queue is full; the server answers 'busy' instead of queueing forever."""
+
+
+class PoolStalled(Exception):
+    """Every worker of the module has been stuck on one call for too long (a provider that
+    sleeps to its deadline): the chain skips the module, as it would a failing one, so the
+    modules after it keep serving their phones."""
 
 
 class PoolClosed(Exception):

@@ -45,6 +45,7 @@ from .interface import (
     ModuleImage,
     PoolClosed,
     PoolOverloaded,
+    PoolStalled,
     ScriptCall,
     ScriptKind,
     ScriptOutcome,
@@ -67,6 +68,9 @@ def sandboxed_command(limits: WorkerLimits) -> CommandFactory:
 class NativeConfig:
     workers_per_pool: int = 2
     max_queue: int = 64  # callers waiting for a worker before PoolOverloaded
+    # a pool whose every worker has been on its current call this long is stalled: callers
+    # stop waiting for it (PoolStalled) instead of queueing behind sleeping scripts
+    stall_after: float = 1.0
     max_requests_per_worker: int = 5000
     startup_timeout: float = 10.0
     max_frame: int = ipc.DEFAULT_MAX_FRAME
@@ -279,6 +283,7 @@ class NativePool:
             max(1, self.config.workers_per_pool))
         self._workers: set[_Worker] = set()
         self._active: set[trio.CancelScope] = set()  # deadlines of calls in flight
+        self._started_at: dict[_Worker, float] = {}  # when each busy worker took its call
         self._closed = False
         self._waiting = 0
         self._busy = 0
@@ -379,31 +384,63 @@ class NativePool:
     async def run(self, call: ScriptCall, broker: Any) -> ScriptOutcome:
         if self._closed:
             raise PoolClosed(f"pool {self.name} is closed")
+        if call.kind is ScriptKind.FIRMWARE:
+            return await run_firmware_shell(self.image, call)
+        if self._stall_remaining() == 0.0:
+            self._counts["stalled"] += 1
+            raise PoolStalled(self._stall_message())
         if self._waiting >= self.config.max_queue:
             self._counts["overloaded"] += 1
             raise PoolOverloaded(f"pool {self.name}: {self._waiting} requests already waiting")
-        if call.kind is ScriptKind.FIRMWARE:
-            return await run_firmware_shell(self.image, call)
         run_body = {"kind": call.kind.value, "script": call.script, "variables": call.variables}
         self._waiting += 1
         try:
-            while True:
-                worker = await self._idle_recv.receive()
-                if worker.idle and not worker.exited():
-                    break
-                # it died while idle (OOM killer, an administrator): not this call's fault
-                log.warning("pool %s: an idle worker had died; replacing it", self.name)
-                self._retire(worker)
-        except (trio.EndOfChannel, trio.ClosedResourceError):
-            raise PoolClosed(f"pool {self.name} was closed while the call waited") from None
+            worker = await self._take_worker()
         finally:
             self._waiting -= 1
         self._busy += 1
+        self._started_at[worker] = trio.current_time()
         try:
             return await self._run_on(worker, call, run_body, broker)
         finally:
             self._busy -= 1
+            del self._started_at[worker]
             self._release(worker)
+
+    def _stall_remaining(self) -> float | None:
+        """Seconds until the pool counts as stalled if nothing finishes (0.0: it is now);
+        None while some worker is free or starting, i.e. not every worker is stuck."""
+        if self._busy < self.config.workers_per_pool or not self._started_at:
+            return None
+        youngest = max(self._started_at.values())
+        return max(0.0, youngest + self.config.stall_after - trio.current_time())
+
+    def _stall_message(self) -> str:
+        return (f"pool {self.name}: all {self._busy} workers have been on one call for more "
+                f"than {self.config.stall_after:g} s")
+
+    async def _take_worker(self) -> _Worker:
+        """An idle, live worker; waiting for one only while the pool is not stalled."""
+        while True:
+            remaining = self._stall_remaining()
+            if remaining == 0.0:
+                self._counts["stalled"] += 1
+                raise PoolStalled(self._stall_message())
+            worker = None
+            with trio.move_on_after(self.config.stall_after if remaining is None
+                                    else remaining):
+                try:
+                    worker = await self._idle_recv.receive()
+                except (trio.EndOfChannel, trio.ClosedResourceError):
+                    raise PoolClosed(f"pool {self.name} was closed while the call "
+                                     "waited") from None
+            if worker is None:
+                continue
+            if worker.idle and not worker.exited():
+                return worker
+            # it died while idle (OOM killer, an administrator): not this call's fault
+            log.warning("pool %s: an idle worker had died; replacing it", self.name)
+            self._retire(worker)
 
     async def _run_on(self, worker: _Worker, call: ScriptCall, run_body: dict[str, Any],
                       broker: Any) -> ScriptOutcome:
@@ -454,7 +491,8 @@ class NativePool:
             "alive": alive, "busy": self._busy, "queued": self._waiting,
             "started": self._counts["started"], "crashed": self._counts["crashed"],
             "timeouts": self._counts["timeouts"], "served": self._counts["served"],
-            "overloaded": self._counts["overloaded"], "closed": self._closed,
+            "overloaded": self._counts["overloaded"], "stalled": self._counts["stalled"],
+            "closed": self._closed,
         }
 
     def worker_pids(self) -> list[int]:

@@ -39,6 +39,7 @@ from .native import NativeConfig, NativePool, NativeRuntime
 class WasmConfig:
     workers_per_pool: int = 2
     max_queue: int = 64
+    stall_after: float = 1.0  # see NativeConfig.stall_after
     max_requests_per_worker: int = 5000
     startup_timeout: float = 15.0
     respawn_delay: float = 0.5
@@ -75,7 +76,7 @@ class WasmRuntime:
 
         return NativeConfig(
             workers_per_pool=cfg.workers_per_pool, max_queue=cfg.max_queue,
-            max_requests_per_worker=cfg.max_requests_per_worker,
+            stall_after=cfg.stall_after, max_requests_per_worker=cfg.max_requests_per_worker,
             startup_timeout=cfg.startup_timeout, max_frame=ipc.DEFAULT_MAX_FRAME,
             command=command, respawn_delay=cfg.respawn_delay,
         )
