@@ -17,6 +17,7 @@ import trio
 
 from provhost.chain.dialplan_data import build_dialplan_data
 from provhost.chain.variables import settings_vars
+from provhost.moduleformat.path_patterns import PathFilter, path_filter
 from provhost.prepare import prepare_module
 from provhost.registry import ModuleEntry
 from provhost.runtime.interface import (
@@ -53,10 +54,18 @@ class ActiveModule:
     compiled_options: dict[str, dict[str, str]] = field(default_factory=dict)
     dialplans: dict[str, str] = field(default_factory=dict)  # name -> generated text
     dialplans_for: str = ""  # digest of the $DIALPLAN_DATA they were generated from
+    wants: PathFilter | None = None  # from info `paths`; None: every path is offered
+
+    def __post_init__(self) -> None:
+        self.wants = path_filter(self.entry.module.info.paths)
 
     @property
     def id(self) -> str:
         return self.entry.id
+
+    def answers(self, path: str) -> bool:
+        """Whether the module declared it may answer `path` (no declaration: yes)."""
+        return self.wants is None or self.wants(path)
 
 
 class NoCapabilities:

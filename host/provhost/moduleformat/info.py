@@ -7,7 +7,8 @@ Rules (configparser's, minus interpolation, plus line numbers in every error):
 * Whole-line comments start with ``#`` or ``;``; blank lines are ignored.
 * Keys may stand without any section header, or under one ``[module]`` header placed
   before every key.  Any other section is an error.
-* Required: id, name, version.  Optional: sequence (digits, default "5"), description.
+* Required: id, name, version.  Optional: sequence (digits, default "5"), description,
+  paths (glob patterns of the request paths the module answers, path_patterns.py).
   Every other key is kept in ModuleInfo.extra; runtime (native|wasm) and min_provhost
   (a version) are checked when present.
 """
@@ -18,6 +19,7 @@ import re
 
 from provhost.moduleformat.model import FormatError, ModuleInfo
 from provhost.moduleformat.names import IDENT_MAX, is_identifier
+from provhost.moduleformat.path_patterns import parse_path_patterns
 
 INFO_FILE = "info"
 SECTION = "module"
@@ -105,8 +107,11 @@ def parse_info(text: str, filename: str = INFO_FILE) -> ModuleInfo:
             filename, line, f"key 'sequence': expected up to 8 digits, found {sequence!r}"
         )
     description = pairs.get("description", ("", 0))[0]
+    paths: tuple[str, ...] = ()
+    if "paths" in pairs:
+        paths = parse_path_patterns(pairs["paths"][0], filename, pairs["paths"][1])
     extra = {k: v for k, (v, _) in pairs.items()
-             if k not in ("id", "name", "version", "sequence", "description")}
+             if k not in ("id", "name", "version", "sequence", "description", "paths")}
     if "runtime" in extra and extra["runtime"] not in RUNTIMES:
         raise FormatError(
             filename, pairs["runtime"][1],
@@ -117,7 +122,7 @@ def parse_info(text: str, filename: str = INFO_FILE) -> ModuleInfo:
             filename, pairs["min_provhost"][1],
             f"key 'min_provhost': expected a version like 0.1, found {extra['min_provhost']!r}",
         )
-    return ModuleInfo(ident, name, version, sequence, description, extra)
+    return ModuleInfo(ident, name, version, sequence, description, extra, paths)
 
 
 def is_version(text: str) -> bool:

@@ -64,3 +64,4 @@ class ModuleInfo:
     sequence: str = "5"  # a string: modules are ordered lexicographically
     description: str = ""
     extra: dict[str, str] = field(default_factory=dict)  # every other key, kept verbatim
+    paths: tuple[str, ...] = ()  # path patterns the providers answer; () = every path
