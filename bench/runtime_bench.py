@@ -14,10 +14,13 @@ import os
 import statistics
 import subprocess
 import time
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
 import trio
+from proctree import pss_kib
 from provhost.runtime import ipc
 from provhost.runtime.interface import ModuleImage, ScriptCall, ScriptKind
 from provhost.runtime.native import NativeConfig, NativeRuntime
@@ -82,19 +85,31 @@ def image() -> ModuleImage:
                        FIXTURE / "firmware")
 
 
-async def bench_pool(n: int, concurrency: int, workers: int) -> str:
-    call = ScriptCall(ScriptKind.PROVIDER, "providers/spa.php", VARIABLES)
+RuntimeFactory = Callable[[int], AbstractAsyncContextManager[Any]]  # workers -> runtime
+
+
+def native(workers: int) -> NativeRuntime:
+    return NativeRuntime(NativeConfig(workers_per_pool=workers))
+
+
+def call() -> ScriptCall:
+    return ScriptCall(ScriptKind.PROVIDER, "providers/spa.php", VARIABLES)
+
+
+async def bench_pool(label: str, factory: RuntimeFactory, n: int, concurrency: int,
+                     workers: int, warm: int = 20) -> str:
+    """n provider calls from `concurrency` callers on one pool of `workers` workers."""
     broker = BenchBroker()
     latencies: list[float] = []
-    async with NativeRuntime(NativeConfig(workers_per_pool=workers)) as rt:
+    async with factory(workers) as rt:
         pool = await rt.open_pool(image())
-        for _ in range(50):  # warm opcache in every worker
-            await pool.run(call, broker)
+        for _ in range(warm):  # warm up (opcache in every native worker)
+            await pool.run(call(), broker)
 
         async def client(count: int) -> None:
             for _ in range(count):
                 t = time.perf_counter()
-                out = await pool.run(call, broker)
+                out = await pool.run(call(), broker)
                 assert out.action.value == "template", out.error
                 latencies.append(time.perf_counter() - t)
 
@@ -103,48 +118,33 @@ async def bench_pool(n: int, concurrency: int, workers: int) -> str:
             for _ in range(concurrency):
                 nursery.start_soon(client, n // concurrency)
         wall = time.perf_counter() - start
-    return summary(f"sandboxed pool, {workers} workers, {concurrency} callers", latencies, wall)
+    return summary(label, latencies, wall)
 
 
-async def bench_cold_start(rounds: int) -> str:
-    call = ScriptCall(ScriptKind.PROVIDER, "providers/spa.php", VARIABLES)
+async def bench_cold_start(label: str, factory: RuntimeFactory, rounds: int) -> str:
+    """Open a one-worker pool until it is READY, then its first request; `rounds` times."""
     starts, firsts = [], []
-    async with NativeRuntime(NativeConfig(workers_per_pool=1)) as rt:
+    async with factory(1) as rt:
         for _ in range(rounds):
             t = time.perf_counter()
             pool = await rt.open_pool(image())
             starts.append(time.perf_counter() - t)
             t = time.perf_counter()
-            await pool.run(call, BenchBroker())
+            await pool.run(call(), BenchBroker())
             firsts.append(time.perf_counter() - t)
             await pool.aclose()
-    return (f"{'cold start (spawn bwrap+worker until READY)':<44} "
-            f"median {statistics.median(starts) * 1e3:6.1f} ms   "
+    return (f"{label:<44} median {statistics.median(starts) * 1e3:6.1f} ms   "
             f"max {max(starts) * 1e3:6.1f} ms   first request "
-            f"{statistics.median(firsts) * 1e3:5.2f} ms")
+            f"{statistics.median(firsts) * 1e3:6.2f} ms")
 
 
-def pss_of_worker_tree() -> str:
-    """PSS of one idle sandboxed worker (bwrap + its pid 1 + phpworker), from smaps_rollup."""
-    async def measure() -> int:
-        async with NativeRuntime(NativeConfig(workers_per_pool=1)) as rt:
-            pool = await rt.open_pool(image())
-            await pool.run(ScriptCall(ScriptKind.PROVIDER, "providers/spa.php", VARIABLES),
-                           BenchBroker())
-            total = 0
-            todo = list(pool.worker_pids())
-            while todo:
-                pid = todo.pop()
-                try:
-                    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-                        if line.startswith("Pss:"):
-                            total += int(line.split()[1])
-                    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-                except OSError:
-                    continue
-                todo += [int(c) for c in children]
-            return total
-    return f"{'idle worker memory (PSS, whole tree)':<44} {trio.run(measure) / 1024:6.1f} MiB"
+async def worker_pss(label: str, factory: RuntimeFactory) -> str:
+    """PSS of one worker tree (bwrap + its children) after one request."""
+    async with factory(1) as rt:
+        pool = await rt.open_pool(image())
+        await pool.run(call(), BenchBroker())
+        total = pss_kib(pool.worker_pids())
+    return f"{label:<44} {total / 1024:6.1f} MiB"
 
 
 def main() -> None:
@@ -154,11 +154,11 @@ def main() -> None:
     n = args.requests
     print(f"provider + template, {n} requests each, {os.cpu_count()} CPUs")
     print(bench_plain(n))
-    print(trio.run(bench_pool, n, 1, 1))
-    print(trio.run(bench_pool, n, 8, 2))
-    print(trio.run(bench_pool, n, 8, 4))
-    print(trio.run(bench_cold_start, 20))
-    print(pss_of_worker_tree())
+    for concurrency, workers in ((1, 1), (8, 2), (8, 4)):
+        label = f"sandboxed pool, {workers} workers, {concurrency} callers"
+        print(trio.run(bench_pool, label, native, n, concurrency, workers, 50))
+    print(trio.run(bench_cold_start, "cold start (spawn bwrap+worker until READY)", native, 20))
+    print(trio.run(worker_pss, "idle worker memory (PSS, whole tree)", native))
 
 
 if __name__ == "__main__":
