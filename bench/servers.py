@@ -16,6 +16,7 @@ import selectors
 import subprocess
 import sys
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import trio
@@ -99,14 +100,15 @@ async def serve_provhost(data: str, runtime: str,
     if runtime == "unsandboxed":
         from unsandboxed import open_unsandboxed_runtimes
 
-        server_main.open_runtimes = open_unsandboxed_runtimes
+        opener = open_unsandboxed_runtimes
     else:
-        server_main.open_runtimes = lambda: _requiring(runtime)
+        opener = partial(_requiring, runtime)
     svc = Service(Paths.from_env(data))
     cfg = server_main.ServerConfig(listen=HOST, http_port=0, tftp_port=0, api_port=0,
                                    ftp_port=None)
     async with trio.open_nursery() as nursery:
-        ports = await nursery.start(server_main.serve_all, svc, cfg)
+        ports = await nursery.start(partial(server_main.serve_all, svc, cfg,
+                                            runtime_opener=opener))
         task_status.started({"http": ports.http, "tftp": ports.tftp})
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from functools import partial
 
@@ -18,6 +20,7 @@ from hypercorn.trio import serve as hypercorn_serve
 from provhost.chain.provisioner import Provisioner
 from provhost.engine import Engine
 from provhost.ftp.server import serve_ftp
+from provhost.runtime.interface import Runtime
 from provhost.runtime.select import open_runtimes
 from provhost.server.api_app import ApiApp, load_or_create_token
 from provhost.server.file_adapter import chain_handler, ftp_authenticator, upload_handler
@@ -73,9 +76,15 @@ def hypercorn_config(host: str, port: int, *, certfile: str | None = None,
     return config
 
 
+RuntimeOpener = Callable[[], AbstractAsyncContextManager[dict[str, Runtime]]]
+
+
 async def serve_all(svc: Service, cfg: ServerConfig, *,
+                    runtime_opener: RuntimeOpener = open_runtimes,
                     task_status: trio.TaskStatus[BoundPorts] = trio.TASK_STATUS_IGNORED) -> None:
-    async with open_runtimes() as runtimes:
+    """Every server of `provhost serve`.  `runtimes` opens the sandboxes the modules run in
+    (the product's own by default; benchmarks pass their own to measure a baseline)."""
+    async with runtime_opener() as runtimes:
         engine = Engine(svc, runtimes=runtimes)
         await engine.refresh()
         marker_lifetime = float(svc.setting_get("MARKER_LIFETIME"))
