@@ -104,6 +104,14 @@ def _phone_show(svc: Service, a: argparse.Namespace) -> Any:
     return _kv(p) + "\n\n" + _table(lines, ["position", "telnum", "sip_username", "label"])
 
 
+def _phone_auth(svc: Service, a: argparse.Namespace) -> Any:
+    if a.action == "on":
+        svc.phone_auth_on(a.mac)
+    elif a.action == "off":
+        svc.phone_auth_off(a.mac)
+    return svc.phone_auth_show(a.mac, reveal=a.password)
+
+
 def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Handler]]:
     parser = argparse.ArgumentParser(prog="provhost", description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", help="state directory (default: $PROVHOST_DATA or ./data)")
@@ -209,6 +217,13 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
     p.add_argument("mac")
     p.add_argument("phone_type")
     p.add_argument("--module", help="module id (default: the first enabled module with the type)")
+    p = command(pg, ("phone", "auth"), "per-phone HTTP(S) provisioning credentials: on = new "
+                "ones, delivered in the next configuration and required afterwards; off; show",
+                _phone_auth)
+    p.add_argument("mac")
+    p.add_argument("action", choices=["on", "off", "show"])
+    p.add_argument("--password", action="store_true",
+                   help="also print the password (on, show)")
     p = command(pg, ("phone", "password"), "set (or generate) the phone's admin password",
                 lambda s, a: s.phone_set_password(a.mac, a.password))
     p.add_argument("mac")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import os
+import secrets
 import tempfile
 import zipfile
 from pathlib import Path
@@ -15,6 +17,7 @@ from typing import Any
 
 from provhost import settings as settings_mod
 from provhost import signing
+from provhost.chain.phone_auth import ReplayGuard
 from provhost.mac import MacError, normalize_mac, pretty_mac
 from provhost.moduleformat.archive import extract_module
 from provhost.moduleformat.loader import check_module
@@ -23,7 +26,7 @@ from provhost.paths import Paths
 from provhost.registry import ModuleEntry, Registry, RegistryError
 from provhost.runtime.select import runtime_name_for
 from provhost.store.base import Line, PhoneRecord, StoreError
-from provhost.store.sqlite import SqliteStore, generate_password
+from provhost.store.sqlite import PROVISION_PASSWORD_LENGTH, SqliteStore, generate_password
 from provhost.uploads import PhoneUploads, UploadLimits, UploadRefused
 
 
@@ -63,6 +66,7 @@ def phone_view(p: PhoneRecord, lines: list[Line]) -> dict[str, Any]:
         "admin_password": p.admin_password,
         "lines": [line_view(x) for x in lines],
         "last_config_at": p.last_config_at,
+        "provision_auth": p.provision_auth,
     }
 
 
@@ -74,6 +78,46 @@ def line_view(x: Line) -> dict[str, Any]:
     }
 
 
+PHONE_AUTH_KEY_FILE = "phone-auth-key"
+
+
+def load_or_create_key(path: Path) -> bytes:
+    """The secret that signs digest nonces: 32 random bytes, hex, in a 0600 file.  Created
+    with O_EXCL so that two processes starting together agree on one key."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        text = path.read_text().strip()
+        try:
+            key = bytes.fromhex(text)
+        except ValueError:
+            key = b""
+        if len(key) < 16:
+            raise ServiceError(f"{path} does not hold a key (expected hex, 32 bytes); "
+                               "delete it to have a new one made") from None
+        return key
+    key = secrets.token_bytes(32)
+    with os.fdopen(fd, "w") as f:
+        f.write(key.hex() + "\n")
+    return key
+
+
+@dataclasses.dataclass
+class PhoneAuthContext:
+    """What checking phones' digest credentials needs across requests of one process."""
+
+    key: bytes
+    replays: ReplayGuard
+
+
+def phone_auth_view(p: PhoneRecord, *, reveal: bool = False) -> dict[str, Any]:
+    view: dict[str, Any] = {"mac": p.mac, "mac_pretty": pretty_mac(p.mac),
+                            "state": p.provision_auth, "user": p.provision_user}
+    if reveal:
+        view["password"] = p.provision_password
+    return view
+
+
 class Service:
     def __init__(self, paths: Paths) -> None:
         self.paths = paths
@@ -82,6 +126,7 @@ class Service:
         self.registry = Registry(self.store, paths)
         self.registry.load()
         self._settings: tuple[tuple[int, int], dict[str, str]] | None = None
+        self._phone_auth: PhoneAuthContext | None = None
 
     def close(self) -> None:
         self.store.close()
@@ -207,7 +252,8 @@ class Service:
         entry = self._guard(self.registry.get, mid)
         if not any(t.ident == phone_type for t in entry.module.phone_types):
             raise ServiceError(f"module {mid} has no phone type {phone_type!r}")
-        self._guard(self.store.create_phone, m, phone_type, mid, "", auto_line=False)
+        self._guard(self.store.create_phone, m, phone_type, mid, "", auto_line=False,
+                    provision_auth=self.settings()["PROVISION_AUTH"] == "new")
         return self.phone_show(m)
 
     def phone_set_password(self, mac: str, password: str | None = None) -> dict[str, Any]:
@@ -220,6 +266,37 @@ class Service:
         m = self._mac(mac)
         self._guard(self.store.delete_phone, m)
         self.uploads().remove_phone(m)
+
+    # -- per-phone provisioning credentials (HTTP digest) --------------------------------
+    def phone_auth(self) -> PhoneAuthContext:
+        """The nonce key (data directory, 0600) and the replay guard, made on first use."""
+        if self._phone_auth is None:
+            key = load_or_create_key(self.paths.data_dir / PHONE_AUTH_KEY_FILE)
+            self._phone_auth = PhoneAuthContext(key, ReplayGuard())
+        return self._phone_auth
+
+    def _phone(self, mac: str) -> PhoneRecord:
+        m = self._mac(mac)
+        phone = self.store.get_phone(m)
+        if phone is None:
+            raise ServiceError(f"no phone with MAC {pretty_mac(m)}")
+        return phone
+
+    def phone_auth_on(self, mac: str) -> dict[str, Any]:
+        """Fresh credentials, pending: the phone's next configuration carries them, and
+        from the fetch after that on, HTTP(S) requests for it must authenticate."""
+        phone = self._phone(mac)
+        self._guard(self.store.set_provision_auth, phone.mac, "pending", phone.mac,
+                    generate_password(PROVISION_PASSWORD_LENGTH))
+        return self.phone_auth_show(phone.mac)
+
+    def phone_auth_off(self, mac: str) -> dict[str, Any]:
+        phone = self._phone(mac)
+        self._guard(self.store.set_provision_auth, phone.mac, "off", "", "")
+        return self.phone_auth_show(phone.mac)
+
+    def phone_auth_show(self, mac: str, *, reveal: bool = False) -> dict[str, Any]:
+        return phone_auth_view(self._phone(mac), reveal=reveal)
 
     # -- files phones uploaded ----------------------------------------------------------
     def uploads(self) -> PhoneUploads:

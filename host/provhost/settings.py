@@ -66,6 +66,13 @@ def _runtime(value: str) -> str:
     return value.strip()
 
 
+def _provision_auth(value: str) -> str:
+    v = value.strip().lower()
+    if v not in ("off", "new"):
+        raise SettingError(f"expected off or new, got {value!r}")
+    return v
+
+
 def _text(value: str) -> str:
     return value
 
@@ -113,6 +120,13 @@ SETTINGS: dict[str, Setting] = {
                 module_visible=False),
         Setting("UPLOAD_SAME_IP", "1", _bool,
                 "store a phone's upload only from the address it last fetched a file from",
+                module_visible=False),
+        # Trust on first use: the first configuration (which carries the credentials) is
+        # still fetched unauthenticated; see docs/security.md section 3.
+        Setting("PROVISION_AUTH", "off", _provision_auth,
+                "per-phone HTTP(S) digest credentials: new = every phone created from now "
+                "on gets credentials in its first configuration and must authenticate "
+                "afterwards; off = only phones given them with `phone auth MAC on`",
                 module_visible=False),
     ]
 }

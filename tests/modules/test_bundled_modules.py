@@ -32,7 +32,7 @@ def test_versions_were_bumped_for_the_new_features() -> None:
         for line in (BUNDLED / name / "info").read_text().splitlines():
             if line.startswith("version"):
                 versions[name] = line.split("=", 1)[1].strip()
-    assert versions == {"cisco-spa": "1.1.0", "yealink": "1.1.0", "polycom": "1.2.0"}
+    assert versions == {"cisco-spa": "1.1.1", "yealink": "1.1.1", "polycom": "1.2.1"}
 
 
 async def test_every_review_entry_is_answered_as_it_says(chain: Chain) -> None:

@@ -6,6 +6,9 @@ globals; `passNext` or a failure moves on, any other outcome ends the chain.  Sc
 failures are logged with module, script and reason, counted toward quarantine, and treated
 as `passNext`.  Every request leaves a Trace.
 
+A module that declares the paths it answers (info `paths`) is only offered those: one
+sandbox round trip per request instead of one per module.
+
 Load: a module whose queue is full answers "busy" for the whole request (the phone retries;
 a healthy module under a boot storm must not have its phones answered by a later module).
 A *stalled* module -- every worker stuck on one call past the pool's stall threshold, e.g. a
@@ -22,6 +25,7 @@ from typing import Any
 
 import trio
 
+from provhost.chain import phone_auth
 from provhost.chain.answer import Answer, FileRefused, content_type_for, resolve_sandbox_file
 from provhost.chain.markers import MarkerError, MarkerTable
 from provhost.chain.normalize import PathRejected, normalize_path
@@ -29,7 +33,7 @@ from provhost.chain.scan_guard import ScanGuard, ScanPolicy, Throttle, unknown_m
 from provhost.chain.trace import ModuleStep, Trace, TraceLog
 from provhost.chain.variables import phone_vars, request_vars, settings_vars
 from provhost.engine import ActiveModule, DialplanInput, Engine
-from provhost.mac import MacError, normalize_mac
+from provhost.mac import MacError, normalize_mac, pretty_mac
 from provhost.runtime.interface import (
     Action,
     BrokerError,
@@ -120,8 +124,11 @@ class _RequestBroker:
             self._check_credentials(phone.mac, phone.provision_auth, phone.provision_user,
                                     phone.provision_password)
             store.touch_phone(mac, self.req.client_ip, ident, self.am.id)
-        users = {u.id: u for u in store.list_users()}
-        v = phone_vars(phone, ptype, store.list_lines(mac), users, self.dialplans)
+        lines = store.list_lines(mac)
+        # only this phone's users: loading every user made each request O(users)
+        users = {u.id: u for uid in {x.user_id for x in lines if x.user_id is not None}
+                 if (u := store.get_user(uid)) is not None}
+        v = phone_vars(phone, ptype, lines, users, self.dialplans)
         self.phone_config = dict(v)
         self.trace.phone, self.trace.phone_type = mac, ident
         v["TYPE_OPTIONS"] = self._compiled_options(ident)
@@ -133,9 +140,6 @@ class _RequestBroker:
         """Refuse the association (BrokerError, `denial` set) unless the request may have
         this phone's configuration: credentials not required, FTP (its own login), or a
         valid digest over HTTP(S)."""
-        from provhost.chain import phone_auth  # imported here: only this class uses it
-        from provhost.mac import pretty_mac
-
         if state != "required" or self.req.proto == "ftp":
             return
         who = f"phone {pretty_mac(mac)}"
@@ -239,6 +243,8 @@ class Provisioner:
         dialplan_input = self.engine.dialplan_input(settings)
         stalled: list[str] = []
         for am in self.engine.chain():
+            if not am.answers(path):  # the module declared it never answers this path
+                continue
             try:
                 answer = await self._ask_module(am, req, path, markers, dialplan_input, trace)
             except PoolStalled as e:

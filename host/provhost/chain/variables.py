@@ -62,13 +62,25 @@ def request_vars(
         "UPLOAD": upload_size is not None,
         "UPLOAD_SIZE": upload_size or 0,
         "USER_AGENT": headers.get("user-agent", ""),
-        "REQUEST_HEADERS": headers,
+        # the phone's digest credentials are the host's business, not a module's
+        "REQUEST_HEADERS": {k: v for k, v in headers.items() if k not in HIDDEN_HEADERS},
         "PHONE_TYPES": phone_types_var(phone_types),
         "FIRMWARE_TYPES": firmware_types_var(firmware_types, content_ids),
     })
     for name, text in dialplans.items():
         v[f"DIALPLAN_{name}"] = text
     return v
+
+
+HIDDEN_HEADERS = frozenset({"authorization", "proxy-authorization"})
+PROVISION_VARS = ("PROVISION_USER", "PROVISION_PASSWORD")
+
+
+def provision_defaults() -> dict[str, str]:
+    """What a provider sees for a phone without provisioning credentials: empty strings.
+    Kept out of `phone_vars` so that phones without credentials keep the configuration
+    fingerprint (and $LAST_CONFIG) they had before credentials existed."""
+    return dict.fromkeys(PROVISION_VARS, "")
 
 
 def lines_var(lines: list[Line], users: dict[int, User]) -> list[dict[str, Any]]:
@@ -94,7 +106,11 @@ def phone_vars(
     """What associatePhone() makes visible: the phone's own configuration.
 
     These values (without the type options) are also what is recorded as the phone's
-    last configuration once it has read a file, for $LAST_CONFIG."""
+    last configuration once it has read a file, for $LAST_CONFIG, and what its
+    configuration fingerprint hashes.  The provisioning credentials are among them only
+    when the phone has some: turning them on, off or renewing them changes the
+    fingerprint (the phone must fetch its configuration again to learn them), while
+    their state (pending -> required) does not."""
     v: dict[str, Any] = {
         "MAC": phone.mac,
         "IDENT": phone_type.ident,
@@ -103,6 +119,9 @@ def phone_vars(
         "LINES": lines_var(lines[: phone_type.max_lines], users),
         "ADMIN_PASSWORD": phone.admin_password,
     }
+    if phone.provision_user:
+        v["PROVISION_USER"] = phone.provision_user
+        v["PROVISION_PASSWORD"] = phone.provision_password
     dp_type = phone_type.options.get("DIALPLAN_TYPE")
     if dp_type and dp_type in dialplans:
         v["DIALPLAN"] = dialplans[dp_type]

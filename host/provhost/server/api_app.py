@@ -176,6 +176,19 @@ async def _phone_password(app: ApiApp, r: Request) -> Any:
     return app.svc.phone_set_password(r.params["mac"], r.field("password", required=False))
 
 
+async def _phone_auth_show(app: ApiApp, r: Request) -> Any:
+    return app.svc.phone_auth_show(r.params["mac"], reveal=r.flag("password"))
+
+
+async def _phone_auth_on(app: ApiApp, r: Request) -> Any:
+    app.svc.phone_auth_on(r.params["mac"])
+    return app.svc.phone_auth_show(r.params["mac"], reveal=r.flag("password"))
+
+
+async def _phone_auth_off(app: ApiApp, r: Request) -> Any:
+    return app.svc.phone_auth_off(r.params["mac"])
+
+
 async def _phone_config(app: ApiApp, r: Request) -> Any:
     mac = app.svc.phone_show(r.params["mac"])["mac"]
     try:
@@ -321,6 +334,14 @@ ROUTES: list[Route] = [
           _phone_upload),
     Route("PUT", "/phones/{mac}/password", "set (or generate, with null) the admin password",
           _phone_password, body='{"password": null}'),
+    Route("GET", "/phones/{mac}/auth", "the phone's HTTP(S) provisioning credentials: state "
+          "(off, pending, required) and user; the password only with query password=1",
+          _phone_auth_show),
+    Route("POST", "/phones/{mac}/auth", "new provisioning credentials (pending: delivered in "
+          "the next configuration, required afterwards); query password=1 returns it",
+          _phone_auth_on),
+    Route("DELETE", "/phones/{mac}/auth", "remove the phone's provisioning credentials",
+          _phone_auth_off),
     Route("POST", "/phones/{mac}/reload", "tell the phone to reload its configuration now",
           _phone_resync),
     Route("POST", "/phones/{mac}/resync", "tell the phone to reload its configuration now",

@@ -5,16 +5,21 @@ sendNotFound).  Files from disk (firmware, logos) are streamed in chunks, never 
 whole.  PUT and POST carry a phone's upload (Polycom logs): the body is read up to the
 UPLOAD_MAX_SIZE setting (413 past it), then offered to the chain; 204 when a module
 stored it, 403 with the reason otherwise.  Other methods get 405 with an Allow header.
+A phone whose provisioning credentials are required (chain/phone_auth.py) gets 401 with
+Digest challenges (SHA-256, then MD5) and no body until its request authenticates.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import trio
 
+from provhost.chain import phone_auth
 from provhost.chain.answer import Answer
 from provhost.chain.provisioner import (
     Provisioner,
@@ -116,7 +121,20 @@ class ProvisioningApp:
         answer, trace = await provision_with_deadline(self.provisioner, req, self.deadline)
         log.info("%s %s %s -> %s%s", client, method, trace.path, answer.status,
                  f" by {answer.module}" if answer.module else "")
+        if answer.status == "unauthorized":
+            await self._challenge(send, client, stale=answer.reason == phone_auth.STALE_REASON)
+            return
         await self._respond(send, answer, head, headers.get("range"))
+
+    async def _challenge(self, send: Send, client: str, *, stale: bool) -> None:
+        """401 with one Digest challenge per algorithm; no body, nothing else said."""
+        key = self.provisioner.engine.service.phone_auth().key
+        values = phone_auth.challenges(key, client, time.time(),
+                                       secrets.token_bytes(phone_auth.SALT_SIZE), stale=stale)
+        await send({"type": "http.response.start", "status": 401, "headers": [
+            (b"content-length", b"0"),
+            *((b"www-authenticate", v.encode()) for v in values)]})
+        await send({"type": "http.response.body", "body": b""})
 
     async def _respond(self, send: Send, answer: Answer, head: bool,
                        range_header: str | None = None) -> None:

@@ -88,6 +88,17 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE phones ADD COLUMN resync_at REAL;
         """,
     ),
+    (
+        4,
+        # per-phone HTTP(S) provisioning credentials (chain/phone_auth.py): off, pending
+        # (delivered in the phone's next configuration) or required
+        """
+        ALTER TABLE phones ADD COLUMN provision_auth TEXT NOT NULL DEFAULT 'off'
+            CHECK (provision_auth IN ('off', 'pending', 'required'));
+        ALTER TABLE phones ADD COLUMN provision_user TEXT NOT NULL DEFAULT '';
+        ALTER TABLE phones ADD COLUMN provision_password TEXT NOT NULL DEFAULT '';
+        """,
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]

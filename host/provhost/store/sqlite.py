@@ -28,6 +28,8 @@ from provhost.store.base import (
 from provhost.store.migrations import LATEST, MIGRATIONS
 
 _PASSWORD_ALPHABET = string.ascii_letters + string.digits
+PROVISION_AUTH_STATES = ("off", "pending", "required")
+PROVISION_PASSWORD_LENGTH = 24  # ~143 bits: no point guessing it online
 
 
 def generate_password(length: int = 12) -> str:
@@ -167,7 +169,8 @@ class SqliteStore:
             last_config=None if row["last_config"] is None else json.loads(row["last_config"]),
             last_config_at=row["last_config_at"], config_fingerprint=row["config_fingerprint"],
             resync_target=row["resync_target"], resync_result=row["resync_result"],
-            resync_at=row["resync_at"],
+            resync_at=row["resync_at"], provision_auth=row["provision_auth"],
+            provision_user=row["provision_user"], provision_password=row["provision_password"],
         )
 
     def get_phone(self, mac: str) -> PhoneRecord | None:
@@ -178,18 +181,23 @@ class SqliteStore:
         return [self._phone(r) for r in self._db.execute("SELECT * FROM phones ORDER BY mac")]
 
     def create_phone(
-        self, mac: str, phone_type: str, module_id: str, ip: str, *, auto_line: bool
+        self, mac: str, phone_type: str, module_id: str, ip: str, *, auto_line: bool,
+        provision_auth: bool = False,
     ) -> PhoneRecord:
         """Create the phone and, with `auto_line`, its first line, in ONE transaction: a
-        crash never leaves a phone without the extension it was promised."""
+        crash never leaves a phone without the extension it was promised.  With
+        `provision_auth` it starts with fresh provisioning credentials, pending."""
         now = time.time()
+        auth = (("pending", mac, generate_password(PROVISION_PASSWORD_LENGTH))
+                if provision_auth else ("off", "", ""))
         with self._tx() as db:
             if db.execute("SELECT 1 FROM phones WHERE mac=?", (mac,)).fetchone():
                 raise StoreError(f"phone {mac} already exists")
             db.execute(
                 "INSERT INTO phones(mac, phone_type, module_id, last_ip, first_seen, last_seen, "
-                "admin_password) VALUES(?,?,?,?,?,?,?)",
-                (mac, phone_type, module_id, ip, now, now, generate_password()),
+                "admin_password, provision_auth, provision_user, provision_password) "
+                "VALUES(?,?,?,?,?,?,?,?,?,?)",
+                (mac, phone_type, module_id, ip, now, now, generate_password(), *auth),
             )
             if auto_line:
                 telnum = self._next_free_extension(db)
@@ -271,6 +279,24 @@ class SqliteStore:
             cur = db.execute("UPDATE phones SET admin_password=? WHERE mac=?", (password, mac))
             if cur.rowcount == 0:
                 raise StoreError(f"no phone with MAC {mac}")
+
+    def set_provision_auth(self, mac: str, state: str, user: str, password: str) -> None:
+        """Set (or, with "off" and empty strings, clear) a phone's provisioning credentials."""
+        if state not in PROVISION_AUTH_STATES:
+            raise StoreError(f"provisioning auth state must be one of "
+                             f"{', '.join(PROVISION_AUTH_STATES)}, not {state!r}")
+        with self._tx() as db:
+            cur = db.execute("UPDATE phones SET provision_auth=?, provision_user=?, "
+                             "provision_password=? WHERE mac=?", (state, user, password, mac))
+            if cur.rowcount == 0:
+                raise StoreError(f"no phone with MAC {mac}")
+
+    def require_provision_auth(self, mac: str) -> bool:
+        """pending -> required (the phone has its credentials now); True if it changed."""
+        with self._tx(bookkeeping=True) as db:
+            cur = db.execute("UPDATE phones SET provision_auth='required' "
+                             "WHERE mac=? AND provision_auth='pending'", (mac,))
+            return cur.rowcount == 1
 
     def delete_phone(self, mac: str) -> None:
         with self._tx() as db:

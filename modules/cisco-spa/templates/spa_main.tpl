@@ -3,7 +3,18 @@
 @ // "Flat profile" (XML) format, and the SPA525G Administration Guide.
 @ $x = function ($s) { return htmlspecialchars((string) $s, ENT_XML1 | ENT_QUOTES, 'UTF-8'); };
 <!-- provhost {$MODULE_ID}: {$x($PHONE_TYPE_NAME)} {$MAC} -->
+@ // Per-phone provisioning credentials (provhost: docs/module-api.md): the rule's
+@ // [--uid USER --pwd PASSWORD] options make the phone answer the server's HTTP digest
+@ // challenge; they need HTTP(S), so such a phone resyncs over HTTP from now on (the
+@ // address it used, or OPERATOR_IP on port 80 when it came over TFTP).
+@ if (($PROVISION_PASSWORD ?? '') !== '') {
+@     $provScheme = $PROTO === 'https' ? 'https' : 'http';
+@     $provHost = in_array($PROTO, array('http', 'https'), true) && isset($REQUEST_HEADERS['host'])
+@         ? $REQUEST_HEADERS['host'] : $OPERATOR_IP;
+  <Profile_Rule ua="na">[--uid {$x($PROVISION_USER)} --pwd {$x($PROVISION_PASSWORD)}]{$provScheme}://{$x($provHost)}/Cisco/$PN/$MA.cfg</Profile_Rule>
+@ } else {
   <Profile_Rule ua="na">/Cisco/$PN/$MA.cfg</Profile_Rule>
+@ }
   <Resync_Periodic ua="na">86400</Resync_Periodic>
   <Resync_On_Reset ua="na">Yes</Resync_On_Reset>
   <Resync_From_SIP ua="na">Yes</Resync_From_SIP>

@@ -4,7 +4,14 @@
 @ $x = function ($s) { return htmlspecialchars((string) $s, ENT_XML1 | ENT_QUOTES, 'UTF-8'); };
 <!-- provhost {$MODULE_ID}: {$x($PHONE_TYPE_NAME)} {$MAC} -->
 <polycomConfig>
+@ // Per-phone provisioning credentials (provhost: docs/module-api.md), sent only to a
+@ // phone provisioning over HTTP(S): device.prov.user/password are also its FTP login,
+@ // which provhost checks against the MAC and the admin password.
+@ if (($PROVISION_PASSWORD ?? '') !== '' && in_array($PROTO, array('http', 'https'), true)) {
+  <device device.set="1" device.auth.localAdminPassword.set="1" device.auth.localAdminPassword="{$x($ADMIN_PASSWORD)}" device.prov.user.set="1" device.prov.user="{$x($PROVISION_USER)}" device.prov.password.set="1" device.prov.password="{$x($PROVISION_PASSWORD)}"/>
+@ } else {
   <device device.set="1" device.auth.localAdminPassword.set="1" device.auth.localAdminPassword="{$x($ADMIN_PASSWORD)}"/>
+@ }
   <tcpIpApp tcpIpApp.sntp.gmtOffset="{(int) $TIMEZONE_OFFSET}"/>
 @ // check-sync NOTIFY (RESYNC=SIPNOTIFY): reload the configuration, reboot only if a
 @ // change needs it; accept the NOTIFY only after a digest challenge answered with the

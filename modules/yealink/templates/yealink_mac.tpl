@@ -5,7 +5,18 @@
 local_time.time_zone = {sprintf('%+g', $TIMEZONE_OFFSET / 3600)}
 security.user_name.admin = admin
 security.user_password = admin:{$ADMIN_PASSWORD}
+@ // Per-phone provisioning credentials (provhost: docs/module-api.md): the phone answers
+@ // the server's HTTP digest challenge with them; they need HTTP(S), so such a phone
+@ // provisions over HTTP from now on (the address it used, or OPERATOR_IP on port 80).
+@ if (($PROVISION_PASSWORD ?? '') !== '') {
+@     $provHost = in_array($PROTO, array('http', 'https'), true) && isset($REQUEST_HEADERS['host'])
+@         ? $REQUEST_HEADERS['host'] : $OPERATOR_IP;
+static.auto_provision.server.url = {$PROTO === 'https' ? 'https' : 'http'}://{$provHost}/
+static.auto_provision.server.username = {$PROVISION_USER}
+static.auto_provision.server.password = {$PROVISION_PASSWORD}
+@ } else {
 static.auto_provision.server.url = tftp://{$OPERATOR_IP}/
+@ }
 @ // SIP NOTIFY "Event: check-sync" (RESYNC=SIPNOTIFY): re-provision without rebooting
 @ // (0: reboot only when the NOTIFY carries reboot=true; 1: always reboot; 2: ignore).
 sip.notify_reboot_enable = 0
