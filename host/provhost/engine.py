@@ -16,7 +16,7 @@ from typing import Any
 import trio
 
 from provhost.chain.dialplan_data import build_dialplan_data
-from provhost.chain.variables import settings_vars
+from provhost.chain.variables import module_vars, settings_vars
 from provhost.moduleformat.path_patterns import PathFilter, path_filter
 from provhost.prepare import prepare_module
 from provhost.registry import ModuleEntry
@@ -55,6 +55,7 @@ class ActiveModule:
     dialplans: dict[str, str] = field(default_factory=dict)  # name -> generated text
     dialplans_for: str = ""  # digest of the $DIALPLAN_DATA they were generated from
     wants: PathFilter | None = None  # from info `paths`; None: every path is offered
+    shared_vars: tuple[Any, dict[str, Any]] | None = None  # (change key, module_vars())
 
     def __post_init__(self) -> None:
         self.wants = path_filter(self.entry.module.info.paths)
@@ -163,6 +164,19 @@ class Engine:
         built = DialplanInput(data, digest, settings)
         self._dialplan_cache = (key, built)
         return built
+
+    def module_vars(self, am: ActiveModule, settings: dict[str, str],
+                    dialplans: dict[str, str]) -> dict[str, Any]:
+        """The module's request-independent globals, rebuilt only when the store or its
+        generated dialplans changed (building them was a fixed cost of every request)."""
+        key = (self.service.store.change_key(), am.dialplans_for)
+        if am.shared_vars is None or am.shared_vars[0] != key:
+            module = am.entry.module
+            am.shared_vars = (key, module_vars(
+                module_id=am.id, settings=settings, phone_types=module.phone_types,
+                firmware_types=module.firmware_types, content_ids=self.content_ids(am.id),
+                dialplans=dialplans))
+        return am.shared_vars[1]
 
     async def dialplans(self, am: ActiveModule, given: DialplanInput) -> dict[str, str]:
         """The module's generated dialplans, regenerated only when $DIALPLAN_DATA changed.

@@ -275,9 +275,8 @@ class Provisioner:
         dialplans = await self.engine.dialplans(am, dialplan_input)
         variables = request_vars(
             path=path, proto=req.proto, client_ip=req.client_ip, method=req.method,
-            headers=req.headers, module_id=am.id, settings=settings, markers=markers,
-            phone_types=module.phone_types, firmware_types=module.firmware_types,
-            content_ids=self.engine.content_ids(am.id), dialplans=dialplans,
+            headers=req.headers, markers=markers,
+            module=self.engine.module_vars(am, settings, dialplans),
             upload_size=None if req.upload is None else len(req.upload),
         )
         for script in module.providers:

@@ -44,19 +44,33 @@ def settings_vars(settings: dict[str, str]) -> dict[str, Any]:
     return out
 
 
+def module_vars(
+    *, module_id: str, settings: dict[str, str], phone_types: list[PhoneType],
+    firmware_types: list[FirmwareType], content_ids: dict[str, str], dialplans: dict[str, str],
+) -> dict[str, Any]:
+    """The globals every request to one module shares until the store changes (settings,
+    types, firmware content ids, generated dialplans): built once per change, not per
+    request.  Callers must not mutate the result."""
+    v = settings_vars(settings)
+    v["MODULE_ID"] = module_id
+    v["PHONE_TYPES"] = phone_types_var(phone_types)
+    v["FIRMWARE_TYPES"] = firmware_types_var(firmware_types, content_ids)
+    for name, text in dialplans.items():
+        v[f"DIALPLAN_{name}"] = text
+    return v
+
+
 def request_vars(
     *, path: str, proto: str, client_ip: str, method: str, headers: dict[str, str],
-    module_id: str, settings: dict[str, str], markers: dict[str, str],
-    phone_types: list[PhoneType], firmware_types: list[FirmwareType],
-    content_ids: dict[str, str], dialplans: dict[str, str], upload_size: int | None = None,
+    markers: dict[str, str], module: dict[str, Any], upload_size: int | None = None,
 ) -> dict[str, Any]:
-    """Markers come first so that nothing provhost sets can be shadowed by one."""
+    """`module` is module_vars(); markers come first so that nothing provhost sets can be
+    shadowed by one."""
     v: dict[str, Any] = dict(markers)
-    v.update(settings_vars(settings))
+    v.update(module)
     v.update({
         "PATH": path,
         "PROTO": proto,
-        "MODULE_ID": module_id,
         "CLIENT_IP": client_ip,
         "REQUEST_METHOD": method,
         "UPLOAD": upload_size is not None,
@@ -64,11 +78,7 @@ def request_vars(
         "USER_AGENT": headers.get("user-agent", ""),
         # the phone's digest credentials are the host's business, not a module's
         "REQUEST_HEADERS": {k: v for k, v in headers.items() if k not in HIDDEN_HEADERS},
-        "PHONE_TYPES": phone_types_var(phone_types),
-        "FIRMWARE_TYPES": firmware_types_var(firmware_types, content_ids),
     })
-    for name, text in dialplans.items():
-        v[f"DIALPLAN_{name}"] = text
     return v
 
 
