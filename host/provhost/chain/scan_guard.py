@@ -29,6 +29,7 @@ Rules
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 import re
@@ -161,6 +162,7 @@ def _networks(cidrs: Iterable[str]) -> tuple[ipaddress.IPv4Network | ipaddress.I
     return tuple(out)
 
 
+@functools.lru_cache(maxsize=4096)  # bounded, like the rest; parsing was a per-request cost
 def _canonical(ip: str) -> tuple[str, ipaddress.IPv4Address | ipaddress.IPv6Address | None]:
     """One key per host: '::ffff:192.0.2.7' and '192.0.2.7' are the same client."""
     try:
