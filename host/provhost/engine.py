@@ -201,6 +201,8 @@ class Engine:
         return generated
 
     async def record_failure(self, am: ActiveModule, reason: str) -> None:
+        if self._active.get(am.id) is not am or am.entry.state.quarantined:
+            return  # already quarantined or replaced: calls cut short by that don't count
         am.consecutive_failures += 1
         if am.consecutive_failures >= QUARANTINE_AFTER:
             self.service.registry.quarantine(

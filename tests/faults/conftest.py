@@ -8,6 +8,7 @@ sleeps, a provider that crashes.  Nothing inside provhost is patched.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import zipfile
@@ -29,13 +30,16 @@ T = TypeVar("T")
 SPA_MAC = "0004f2000777"  # a phone the bundled cisco-spa module answers
 
 
-def module_zip(module_id: str, provider_php: str, *, sequence: str) -> bytes:
-    """A minimal add-on module: one phone type and one provider script."""
+def module_zip(module_id: str, provider_php: str, *, sequence: str,
+               extra: dict[str, str] | None = None) -> bytes:
+    """A minimal add-on module: one phone type and one provider script (plus `extra`
+    files: templates, included scripts, data, by path inside the module)."""
     files = {
         "info": (f"id = {module_id}\nname = Fault test {module_id}\nversion = 1.0\n"
                  f"sequence = {sequence}\n"),
         "phone_types": 't1 1 "Nothing"\n',
         "providers/p.php": provider_php,
+        **(extra or {}),
     }
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
@@ -53,10 +57,16 @@ class Running:
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.ports.http}{path}"
 
-    async def install(self, module_id: str, provider_php: str, *, sequence: str) -> None:
+    async def install(self, module_id: str, provider_php: str, *, sequence: str,
+                      extra: dict[str, str] | None = None, runtime: str | None = None) -> None:
+        """Install an add-on through the API; `runtime` pins it (`module runtime`)."""
         r = await self.api.post("/modules", params={"allow_unsigned": "1"},
-                                content=module_zip(module_id, provider_php, sequence=sequence))
+                                content=module_zip(module_id, provider_php, sequence=sequence,
+                                                   extra=extra))
         assert r.status_code == 201, r.text
+        if runtime is not None:
+            r = await self.api.put(f"/modules/{module_id}/runtime", json={"runtime": runtime})
+            assert r.status_code == 200 and r.json()["runtime"] == runtime, r.text
 
     async def last_trace(self) -> dict[str, Any]:
         r = await self.api.get("/traces", params={"limit": 1})
@@ -84,6 +94,27 @@ async def server(paths: Paths, nursery: trio.Nursery, addon_runtime: str
                                  headers={"Authorization": f"Bearer {token}"},
                                  timeout=30) as api:
         yield Running(svc, ports, api)
+
+
+@contextlib.asynccontextmanager
+async def serving(paths: Paths, addon_runtime: str) -> AsyncIterator[Running]:
+    """The `server` fixture's server, stopped (and its service closed) when the block ends
+    rather than at teardown, so a test can look at /proc once the server is gone."""
+    svc = Service(paths)
+    try:
+        svc.setting_set("ADDON_RUNTIME", addon_runtime)
+        cfg = ServerConfig(listen="127.0.0.1", http_port=0, tftp_port=0, api_port=0,
+                           ftp_port=None, http_read_timeout=2.0)
+        async with trio.open_nursery() as nursery:
+            ports = await nursery.start(serve_all, svc, cfg)
+            token = (paths.data_dir / "api-token").read_text().strip()
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports.api}/api/v1",
+                                         headers={"Authorization": f"Bearer {token}"},
+                                         timeout=30) as api:
+                yield Running(svc, ports, api)
+            nursery.cancel_scope.cancel()
+    finally:
+        svc.close()
 
 
 # ----- /proc views ---------------------------------------------------------------------

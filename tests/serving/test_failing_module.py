@@ -67,3 +67,20 @@ async def test_crashing_module_is_contained_then_quarantined(
         traces = (await api.get("/traces", params={"limit": 1})).json()
         assert traces[0]["steps"][0]["module"] == "broken"
         assert traces[0]["steps"][0]["decision"] == "error"
+
+
+async def test_refused_send_file_counts_toward_quarantine(server: Running) -> None:
+    """A provider that keeps trying to send files outside its module is a failing module,
+    not a healthy one: it is quarantined like a crashing one."""
+    token = (server.svc.paths.data_dir / "api-token").read_text().strip()
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.ports.api}/api/v1",
+                                 headers={"Authorization": f"Bearer {token}"}) as api:
+        r = await api.post("/modules", params={"allow_unsigned": "1"}, content=_zip(
+            {**BROKEN, "providers/crash.php": "<?php\nsendFile('/etc/shadow');\n"}))
+        assert r.status_code == 201, r.text
+        for i in range(QUARANTINE_AFTER):
+            status, body = await curl(server.url(f"/secret{i}.txt"))
+            assert status == 404 and b"root:" not in body
+        modules = {m["id"]: m for m in (await api.get("/modules")).json()}
+        assert modules["broken"]["quarantined"].startswith(f"{QUARANTINE_AFTER} consecutive")
+        assert "/etc/shadow" in modules["broken"]["quarantined"]

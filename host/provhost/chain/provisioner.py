@@ -305,11 +305,17 @@ class Provisioner:
                 if not req.review:  # a replay's failures are reported, not held against it
                     await self.engine.record_failure(am, f"{script}: {reason}")
                 return None
-            self.engine.record_success(am)
             if req.upload is not None or outcome.action is Action.UPLOAD:
+                # (a module that predates uploads may answer a PUT like a GET: logged as an
+                # error step, not held against it)
                 answer = self._upload_answer(am, req, outcome, step)
+                self.engine.record_success(am)
             else:
                 answer = self._answer(am, outcome, path, step)
+                if step.decision != "error":
+                    self.engine.record_success(am)
+                elif not req.review:  # e.g. sendFile() outside its files: a failure too
+                    await self.engine.record_failure(am, f"{script}: {step.detail}")
             if answer is None:
                 continue
             if (answer.status in ("served", "ok") and broker.phone_config is not None
