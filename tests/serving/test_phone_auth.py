@@ -5,6 +5,8 @@ nothing about the phone; TFTP is refused; the CLI and the API turn it on and off
 
 from __future__ import annotations
 
+import ftplib
+import io
 import logging
 import re
 import secrets
@@ -311,3 +313,28 @@ async def test_credentials_count_as_configuration_but_their_state_does_not(
         assert await stale() == []
         server.svc.phone_auth_off(MAC)
         assert await stale() == [MAC]
+
+
+def _ftp_retr(port: int, path: str, user: str, password: str) -> bytes:
+    with ftplib.FTP() as ftp:
+        ftp.connect("127.0.0.1", port, timeout=20)
+        ftp.login(user, password)
+        buf = io.BytesIO()
+        ftp.retrbinary(f"RETR {path}", buf.write)
+        return buf.getvalue()
+
+
+async def test_required_phone_over_ftp_needs_its_own_login(server: Running) -> None:
+    """Anonymous FTP, or another phone's login, must not be a way around digest."""
+    await _first_fetch(server)
+    other = "0004f2a1b2c4"
+    server.svc.phone_add(other, "spa504g")
+    before = _snapshot(server)
+    own = server.svc.phone_show(MAC)["admin_password"]
+    others = server.svc.phone_show(other)["admin_password"]
+    for user, password in (("anonymous", "phone@"), (other, others)):
+        with pytest.raises(ftplib.error_perm, match="550"):
+            await trio.to_thread.run_sync(_ftp_retr, server.ports.ftp, PATH, user, password)
+    assert _snapshot(server) == before  # refused before anything about the phone moved
+    body = await trio.to_thread.run_sync(_ftp_retr, server.ports.ftp, PATH, MAC, own)
+    assert b"<flat-profile>" in body and MAC.encode() in body

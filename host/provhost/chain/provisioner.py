@@ -60,6 +60,7 @@ class ProvisioningRequest:
     headers: dict[str, str] = field(default_factory=dict)  # lower-case names
     upload: bytes | None = None  # the file a phone sends (HTTP PUT/POST, TFTP WRQ)
     review: bool = False  # a replay for "Download configuration": records nothing
+    login: str = ""  # FTP: the session's verified user ("anonymous" or a phone's MAC)
 
 
 class _CredentialsDelivered(dict[str, Any]):
@@ -140,9 +141,23 @@ class _RequestBroker:
         """Refuse the association (BrokerError, `denial` set) unless the request may have
         this phone's configuration: credentials not required, FTP (its own login), or a
         valid digest over HTTP(S)."""
-        if state != "required" or self.req.proto == "ftp":
+        if state != "required":
             return
         who = f"phone {pretty_mac(mac)}"
+        if self.req.proto == "ftp":
+            # FTP has its own login (MAC + admin password, checked by the FTP server): only
+            # the phone's own login may fetch its configuration, never anonymous
+            try:
+                if normalize_mac(self.req.login) == mac:
+                    return
+            except MacError:
+                pass
+            reason = (f"{who} requires authentication; over FTP only its own login "
+                      f"(MAC and admin password) gets its configuration, not "
+                      f"{self.req.login or 'anonymous'!r}")
+            log.warning("refused ftp %s from %s: %s", self.req.path, self.req.client_ip, reason)
+            self.denial = Answer("notfound", module=self.am.id, reason=reason)
+            raise BrokerError(f"associatePhone: {reason}")
         if self.req.proto not in ("http", "https"):
             reason = (f"{who} requires HTTP(S) digest authentication; its configuration is "
                       f"not served over {self.req.proto}")

@@ -30,7 +30,9 @@ def chain_handler(
     provisioner: Provisioner, proto: str, deadline: float = 10.0
 ) -> Callable[[TftpRequest | FtpRequest], Awaitable[Reply]]:
     async def handle(request: TftpRequest | FtpRequest) -> Reply:
-        req = ProvisioningRequest(proto=proto, path=request.path, client_ip=request.client[0])
+        login = request.user if isinstance(request, FtpRequest) else ""
+        req = ProvisioningRequest(proto=proto, path=request.path, client_ip=request.client[0],
+                                  login=login)
         answer, trace = await provision_with_deadline(provisioner, req, deadline)
         log.info("%s %s %s -> %s%s", request.client[0], proto, trace.path, answer.status,
                  f" by {answer.module}" if answer.module else "")
