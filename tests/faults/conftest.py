@@ -80,20 +80,16 @@ def addon_runtime(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def server(paths: Paths, nursery: trio.Nursery, addon_runtime: str
-                 ) -> AsyncIterator[Running]:
+async def server(paths: Paths, addon_runtime: str) -> AsyncIterator[Running]:
+    """A server with one SPA phone (and a user) registered before it starts."""
     svc = Service(paths)
-    svc.setting_set("ADDON_RUNTIME", addon_runtime)
-    svc.store.add_user("alice", "Alice Example")
-    svc.phone_add(SPA_MAC, "spa504g")
-    cfg = ServerConfig(listen="127.0.0.1", http_port=0, tftp_port=0, api_port=0, ftp_port=None,
-                       http_read_timeout=2.0)
-    ports = await nursery.start(serve_all, svc, cfg)
-    token = (paths.data_dir / "api-token").read_text().strip()
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports.api}/api/v1",
-                                 headers={"Authorization": f"Bearer {token}"},
-                                 timeout=30) as api:
-        yield Running(svc, ports, api)
+    try:
+        svc.store.add_user("alice", "Alice Example")
+        svc.phone_add(SPA_MAC, "spa504g")
+    finally:
+        svc.close()
+    async with serving(paths, addon_runtime) as running:
+        yield running
 
 
 @contextlib.asynccontextmanager

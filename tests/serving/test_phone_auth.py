@@ -6,7 +6,6 @@ nothing about the phone; TFTP is refused; the CLI and the API turn it on and off
 from __future__ import annotations
 
 import ftplib
-import io
 import logging
 import re
 import secrets
@@ -21,6 +20,7 @@ from provhost.service import PHONE_AUTH_KEY_FILE
 from provhost.sip.auth import digest_authorization, parse_challenge
 
 from .conftest import Running, curl, tftp_get
+from .test_ftp import _retr
 
 MAC = "0004f2a1b2c3"
 PATH = f"/Cisco/SPA504G/{MAC}.cfg"
@@ -315,15 +315,6 @@ async def test_credentials_count_as_configuration_but_their_state_does_not(
         assert await stale() == [MAC]
 
 
-def _ftp_retr(port: int, path: str, user: str, password: str) -> bytes:
-    with ftplib.FTP() as ftp:
-        ftp.connect("127.0.0.1", port, timeout=20)
-        ftp.login(user, password)
-        buf = io.BytesIO()
-        ftp.retrbinary(f"RETR {path}", buf.write)
-        return buf.getvalue()
-
-
 async def test_required_phone_over_ftp_needs_its_own_login(server: Running) -> None:
     """Anonymous FTP, or another phone's login, must not be a way around digest."""
     await _first_fetch(server)
@@ -334,7 +325,7 @@ async def test_required_phone_over_ftp_needs_its_own_login(server: Running) -> N
     others = server.svc.phone_show(other)["admin_password"]
     for user, password in (("anonymous", "phone@"), (other, others)):
         with pytest.raises(ftplib.error_perm, match="550"):
-            await trio.to_thread.run_sync(_ftp_retr, server.ports.ftp, PATH, user, password)
+            await trio.to_thread.run_sync(_retr, server.ports.ftp, PATH, user, password)
     assert _snapshot(server) == before  # refused before anything about the phone moved
-    body = await trio.to_thread.run_sync(_ftp_retr, server.ports.ftp, PATH, MAC, own)
+    body = await trio.to_thread.run_sync(_retr, server.ports.ftp, PATH, MAC, own)
     assert b"<flat-profile>" in body and MAC.encode() in body
