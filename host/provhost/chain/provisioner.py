@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import trio
 
@@ -31,7 +31,12 @@ from provhost.chain.markers import MarkerError, MarkerTable
 from provhost.chain.normalize import PathRejected, normalize_path
 from provhost.chain.scan_guard import ScanGuard, ScanPolicy, Throttle, unknown_mac
 from provhost.chain.trace import ModuleStep, Trace, TraceLog
-from provhost.chain.variables import phone_vars, request_vars, settings_vars
+from provhost.chain.variables import (
+    phone_vars,
+    provision_defaults,
+    request_vars,
+    settings_vars,
+)
 from provhost.engine import ActiveModule, DialplanInput, Engine
 from provhost.mac import MacError, normalize_mac, pretty_mac
 from provhost.runtime.interface import (
@@ -42,6 +47,7 @@ from provhost.runtime.interface import (
     PoolStalled,
     ScriptCall,
     ScriptKind,
+    ScriptOutcome,
 )
 from provhost.service import ServiceError
 from provhost.templates import compile_expression_string
@@ -63,11 +69,6 @@ class ProvisioningRequest:
     login: str = ""  # FTP: the session's verified user ("anonymous" or a phone's MAC)
 
 
-class _CredentialsDelivered(dict[str, Any]):
-    """A phone configuration whose served answer carried the phone's provisioning
-    password: recording it moves the phone's credentials from pending to required."""
-
-
 class _RequestBroker:
     """Capabilities of a provider script, bound to one request and one module.
 
@@ -83,6 +84,8 @@ class _RequestBroker:
         self.dialplans, self.settings = dialplans, settings
         self.phone_config: dict[str, Any] | None = None
         self.denial: Answer | None = None
+        # the served answer carried the phone's provisioning password (pending -> required)
+        self.credentials_delivered = False
 
     async def call(self, function: str, args: list[Any]) -> Any:
         if function == "associatePhone" and len(args) == 2:
@@ -119,7 +122,7 @@ class _RequestBroker:
             auto = self.settings["AUTO_EXTENSION"] == "1"
             phone = store.create_phone(
                 mac, ident, self.am.id, self.req.client_ip, auto_line=auto,
-                provision_auth=self.settings.get("PROVISION_AUTH", "off") == "new")
+                provision_auth=self.settings["PROVISION_AUTH"] == "new")
             self.trace.phone_created = True
         else:
             self._check_credentials(phone.mac, phone.provision_auth, phone.provision_user,
@@ -133,8 +136,7 @@ class _RequestBroker:
         self.phone_config = dict(v)
         self.trace.phone, self.trace.phone_type = mac, ident
         v["TYPE_OPTIONS"] = self._compiled_options(ident)
-        for name in ("PROVISION_USER", "PROVISION_PASSWORD"):
-            v.setdefault(name, "")  # phones without credentials: empty (docs/module-api.md)
+        v = {**provision_defaults(), **v}  # phones without credentials see empty strings
         return v
 
     def _check_credentials(self, mac: str, state: str, user: str, password: str) -> None:
@@ -152,19 +154,12 @@ class _RequestBroker:
                     return
             except MacError:
                 pass
-            reason = (f"{who} requires authentication; over FTP only its own login "
-                      f"(MAC and admin password) gets its configuration, not "
-                      f"{self.req.login or 'anonymous'!r}")
-            log.warning("refused ftp %s from %s: %s", self.req.path, self.req.client_ip, reason)
-            self.denial = Answer("notfound", module=self.am.id, reason=reason)
-            raise BrokerError(f"associatePhone: {reason}")
+            self._refuse(f"{who} requires authentication; over FTP only its own login (MAC "
+                         f"and admin password) gets its configuration, not "
+                         f"{self.req.login or 'anonymous'!r}")
         if self.req.proto not in ("http", "https"):
-            reason = (f"{who} requires HTTP(S) digest authentication; its configuration is "
-                      f"not served over {self.req.proto}")
-            log.warning("refused %s %s from %s: %s", self.req.proto, self.req.path,
-                        self.req.client_ip, reason)
-            self.denial = Answer("notfound", module=self.am.id, reason=reason)
-            raise BrokerError(f"associatePhone: {reason}")
+            self._refuse(f"{who} requires HTTP(S) digest authentication; its configuration "
+                         f"is not served over {self.req.proto}")
         ctx = self.prov.engine.service.phone_auth()
         now = time.time()
         check = phone_auth.verify(
@@ -186,6 +181,13 @@ class _RequestBroker:
         self.trace.note = f"{who}: digest authentication needed ({check.reason})"
         raise BrokerError(f"associatePhone: {who} requires HTTP digest authentication")
 
+    def _refuse(self, reason: str) -> NoReturn:
+        """A protocol that cannot carry this phone's credentials: answered as not found."""
+        log.warning("refused %s %s from %s: %s", self.req.proto, self.req.path,
+                    self.req.client_ip, reason)
+        self.denial = Answer("notfound", module=self.am.id, reason=reason)
+        raise BrokerError(f"associatePhone: {reason}")
+
     def denied(self, script: str) -> Answer | None:
         """The answer replacing the script's outcome when associatePhone() was refused."""
         if self.denial is not None:
@@ -193,15 +195,13 @@ class _RequestBroker:
                                                self.denial.reason))
         return self.denial
 
-    def note_delivery(self, outcome: Any) -> None:
-        """Mark the configuration as carrying the phone's provisioning password when the
-        rendered answer contains it verbatim: only then may its credentials become
-        required.  (A module that never delivers them cannot lock its phones out.)"""
+    def note_delivery(self, outcome: ScriptOutcome) -> None:
+        """Whether the rendered answer carries the phone's provisioning password verbatim:
+        only then may its credentials become required.  (A module that never delivers
+        them cannot lock its phones out.)"""
         password = (self.phone_config or {}).get("PROVISION_PASSWORD")
-        body = getattr(outcome, "body", None)
-        if (password and isinstance(body, bytes) and outcome.action is Action.TEMPLATE
-                and password.encode() in body):
-            self.phone_config = _CredentialsDelivered(self.phone_config or {})
+        self.credentials_delivered = bool(
+            password and outcome.action is Action.TEMPLATE and password.encode() in outcome.body)
 
     def _compiled_options(self, ident: str) -> dict[str, str]:
         cache = self.am.compiled_options
@@ -335,7 +335,8 @@ class Provisioner:
                 continue
             if (answer.status in ("served", "ok") and broker.phone_config is not None
                     and not req.review):
-                self._record_config(am, broker.phone_config, settings)
+                self._record_config(am, broker.phone_config, settings,
+                                    delivered=broker.credentials_delivered)
             return answer
         return None
 
@@ -389,13 +390,13 @@ class Provisioner:
         return None
 
     def _record_config(self, am: ActiveModule, config: dict[str, Any],
-                       settings: dict[str, str]) -> None:
+                       settings: dict[str, str], *, delivered: bool) -> None:
         mac = config["MAC"]
         fp = config_fingerprint(am.id, am.entry.state.version, config, settings_vars(settings),
                                 self.engine.content_ids(am.id))
         store = self.engine.service.store
-        store.record_config(mac, dict(config), fp)
-        if isinstance(config, _CredentialsDelivered) and store.require_provision_auth(mac):
+        store.record_config(mac, config, fp)
+        if delivered and store.require_provision_auth(mac):
             log.info("phone %s received its provisioning credentials; HTTP(S) requests for "
                      "it need digest authentication from now on", mac)
 

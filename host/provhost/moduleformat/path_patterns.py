@@ -13,7 +13,7 @@ Rules:
 * Every pattern starts with ``/``; at most 64 patterns of at most 256 characters each.
 * The declaration only narrows what the module is asked; it grants nothing, so a wrong
   declaration can only make the module miss requests (``provhost module compat`` replays
-  the module's REVIEW files and reports any that its patterns exclude).
+  the module's REVIEW files: one its patterns exclude is reported as a missing file).
 """
 
 from __future__ import annotations
