@@ -271,6 +271,9 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
     p.add_argument("module")
     p.add_argument("slot")
     p.add_argument("-o", "--output", required=True, help="where to write the PNG")
+    from provhost.fwpackages.commands import register as register_firmware_packages
+
+    register_firmware_packages(mg, fg, command)
 
     # user ------------------------------------------------------------------------------
     ug = groups.add_parser("user", help="PBX users").add_subparsers(dest="cmd", required=True)

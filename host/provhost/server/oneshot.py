@@ -55,6 +55,9 @@ def _run(async_fn: Callable[..., Awaitable[T]], *args: Any) -> T:
         raise leaf from None
 
 
+run_unwrapped = _run  # for commands that live outside this module (fwpackages/commands.py)
+
+
 def _provisioner(engine: Engine) -> Provisioner:
     lifetime = float(engine.service.setting_get("MARKER_LIFETIME"))
     return Provisioner(engine, marker_lifetime=lifetime)

@@ -99,6 +99,23 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE phones ADD COLUMN provision_password TEXT NOT NULL DEFAULT '';
         """,
     ),
+    (
+        5,
+        # firmware packages (fwpackages/): which package filled a slot, with the hashes of
+        # what was installed; it is "installed" while the slot still holds that content_id
+        """
+        CREATE TABLE firmware_package_installs (
+            module_id    TEXT NOT NULL,
+            slot         TEXT NOT NULL,
+            package_id   TEXT NOT NULL,
+            content_id   TEXT NOT NULL,
+            files        TEXT NOT NULL,
+            verified     INTEGER NOT NULL,
+            installed_at REAL NOT NULL,
+            PRIMARY KEY (module_id, slot)
+        );
+        """,
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -21,6 +21,7 @@ from provhost.store.base import (
     FirmwareSlotState,
     Line,
     ModuleState,
+    PackageInstall,
     PhoneRecord,
     StoreError,
     User,
@@ -273,6 +274,24 @@ class SqliteStore:
         with self._tx() as db:
             db.execute("DELETE FROM firmware_slots WHERE module_id=? AND slot=?",
                        (module_id, slot))
+
+    def package_installs(self, module_id: str | None = None) -> list[PackageInstall]:
+        sql, args = "SELECT * FROM firmware_package_installs", ()
+        if module_id is not None:
+            sql, args = sql + " WHERE module_id=?", (module_id,)
+        return [PackageInstall(r["module_id"], r["slot"], r["package_id"], r["content_id"],
+                               tuple((f[0], f[1], f[2]) for f in json.loads(r["files"])),
+                               bool(r["verified"]), r["installed_at"])
+                for r in self._db.execute(sql + " ORDER BY module_id, slot", args)]
+
+    def put_package_install(self, install: PackageInstall) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO firmware_package_installs(module_id, slot, "
+                       "package_id, content_id, files, verified, installed_at) "
+                       "VALUES(?,?,?,?,?,?,?)",
+                       (install.module_id, install.slot, install.package_id,
+                        install.content_id, json.dumps([list(f) for f in install.files]),
+                        int(install.verified), install.installed_at))
 
     def set_admin_password(self, mac: str, password: str) -> None:
         with self._tx() as db:
