@@ -101,3 +101,21 @@ def test_sources_mirror_first_then_vendor_and_from_replaces_all(tmp_path: Path) 
                                         mirror="/srv/mirror")] == [str(tmp_path / "fw.bin")]
     assert [str(s) for s in sources_for(f, from_option="/tmp/x.bin", single_file=True,
                                         mirror="")] == ["/tmp/x.bin"]
+
+
+def test_module_check_cross_checks_slots_and_licences(tmp_path: Path) -> None:
+    from provhost.moduleformat.loader import check_module
+
+    from .vendor import write_module
+
+    root = write_module(tmp_path / "m", "http://127.0.0.1:9")
+    assert [p for p in check_module(root) if p.severity == "error"] == []
+    (root / "licences/vendor.txt").unlink()
+    text = (root / "firmware_packages").read_text().replace("slot = fw\nfiles = good.bin",
+                                                            "slot = nope\nfiles = good.bin", 1)
+    (root / "firmware_packages").write_text(text + "[file orphan.bin]\nuri = http://x/o\n")
+    problems = [str(p) for p in check_module(root)]
+    assert any("package good: slot 'nope' is not declared in firmware_types" in p
+               for p in problems), problems
+    assert any("licence file licences/vendor.txt is missing" in p for p in problems), problems
+    assert any("warning: [file orphan.bin] is named by no package" in p for p in problems)

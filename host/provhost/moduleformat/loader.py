@@ -170,15 +170,8 @@ class _Checker:
             if pkg.licence is not None and not (self.root / pkg.licence).is_file():
                 self.error(PACKAGES_FILE, pkg.line, f"package {pkg.id}: licence file "
                                                     f"{pkg.licence} is missing")
-            for f in pkg.files:
-                if not f.uris:
-                    self.warn(PACKAGES_FILE, f.line, f"file {f.name}: no uri (installs only "
-                                                     "from a mirror or --from)")
-            if not pkg.verified:
-                unpinned = ", ".join(f.name for f in pkg.files if not f.verified)
-                self.warn(PACKAGES_FILE, pkg.line, f"package {pkg.id}: {unpinned} carries no "
-                                                   "sha256 (unverified: installs only with "
-                                                   "--unverified)")
+            # a file without uri or sha256 is deliberate (a vendor behind a login, or one
+            # that publishes no checksum): `firmware packages` shows it as UNVERIFIED
         for name, line in unreferenced_files(text, packages):
             self.warn(PACKAGES_FILE, line, f"[file {name}] is named by no package's files")
         return packages
