@@ -263,7 +263,7 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
     p.add_argument("--no-verify", action="store_true",
                    help="override the module's check (the script sees FW_VERIFY=0)")
     p = command(fg, ("firmware", "clear"), "empty a slot",
-                lambda s, a: firmware.clear(s, a.module, a.slot))
+                lambda s, a: firmware.clear(s.state, a.module, a.slot))
     p.add_argument("module")
     p.add_argument("slot")
     p = command(fg, ("firmware", "preview"), "save a slot's preview image (PNG)",
@@ -361,7 +361,7 @@ def _request(svc: Service, a: argparse.Namespace) -> Any:
 
 
 def _firmware_list(svc: Service, a: argparse.Namespace) -> Any:
-    rows = firmware.slot_views(svc)
+    rows = firmware.slot_views(svc.state)
     if a.json:
         return rows
     for r in rows:
@@ -380,7 +380,7 @@ def _firmware_upload(svc: Service, a: argparse.Namespace) -> Any:
 
 
 def _firmware_preview(svc: Service, a: argparse.Namespace) -> Any:
-    data = firmware.preview(svc, a.module, a.slot)
+    data = firmware.preview(svc.state, a.module, a.slot)
     Path(a.output).write_bytes(data)
     return {"saved": a.output, "size": len(data)}
 

@@ -1,4 +1,4 @@
-"""chain/phone_auth.py without a server: digest verification (RFC 7616, MD5 and SHA-256,
+"""auth/digest.py without a server: digest verification (RFC 7616, MD5 and SHA-256,
 qop=auth) against our own digest client, stateless nonces (tampering, binding, expiry,
 stale only with the right password), the replay guard's bound; and the store's
 provisioning-credential states."""
@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from provhost.chain import phone_auth
-from provhost.chain.phone_auth import Check, ReplayGuard, Verdict
+from provhost.auth import digest as phone_auth
+from provhost.auth.digest import Check, ReplayGuard, Verdict
 from provhost.sip.auth import digest_authorization, parse_challenge
 from provhost.store.base import StoreError
 from provhost.store.sqlite import SqliteStore

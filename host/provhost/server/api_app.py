@@ -22,6 +22,7 @@ from typing import Any
 from provhost import firmware
 from provhost.chain.provisioner import Provisioner
 from provhost.engine import Engine
+from provhost.privatefile import read_or_create_private
 from provhost.resync.runner import resync_phone
 from provhost.review import ReviewError, build_zip, review_phone
 from provhost.server.lifespan import acknowledge_lifespan
@@ -36,13 +37,10 @@ MAX_BODY = 64 * 1024 * 1024  # a module archive
 
 
 def load_or_create_token(data_dir: Path) -> str:
-    path = data_dir / "api-token"
-    if path.is_file():
-        return path.read_text().strip()
-    token = secrets.token_urlsafe(32)
-    path.write_text(token + "\n")
-    path.chmod(0o600)
-    return token
+    """The management API's bearer token, created owner-only with O_EXCL (never readable
+    by others, and two processes starting together agree on one token)."""
+    made = (secrets.token_urlsafe(32) + "\n").encode()
+    return read_or_create_private(data_dir / "api-token", made).decode().strip()
 
 
 class HttpError(Exception):
@@ -216,7 +214,7 @@ async def _phone_upload(app: ApiApp, r: Request) -> Any:
 
 
 async def _firmware_list(app: ApiApp, r: Request) -> Any:
-    return firmware.slot_views(app.svc)
+    return firmware.slot_views(app.svc.state)
 
 
 async def _firmware_upload(app: ApiApp, r: Request) -> Any:
@@ -233,11 +231,11 @@ async def _firmware_upload(app: ApiApp, r: Request) -> Any:
 
 
 async def _firmware_clear(app: ApiApp, r: Request) -> Any:
-    firmware.clear(app.svc, r.params["module_id"], r.params["slot"])
+    firmware.clear(app.svc.state, r.params["module_id"], r.params["slot"])
 
 
 async def _firmware_preview(app: ApiApp, r: Request) -> Any:
-    return RawBody(firmware.preview(app.svc, r.params["module_id"], r.params["slot"]),
+    return RawBody(firmware.preview(app.svc.state, r.params["module_id"], r.params["slot"]),
                    "image/png")
 
 

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import trio
 
 from provhost import firmware
-from provhost.chain.answer import Answer
+from provhost.chain.answer import Answer, served_bytes
 from provhost.chain.provisioner import Provisioner, ProvisioningRequest
 from provhost.chain.trace import Trace
 from provhost.engine import Engine
@@ -33,7 +33,7 @@ T = TypeVar("T")
 async def one_off_engine(svc: Service) -> AsyncIterator[Engine]:
     """An engine with every module's pool, closed (workers gone) when the block ends."""
     async with open_runtimes() as runtimes:
-        engine = Engine(svc, runtimes=runtimes)
+        engine = Engine(svc.state, runtimes=runtimes)
         try:
             await engine.refresh()
             yield engine
@@ -56,7 +56,7 @@ def _run(async_fn: Callable[..., Awaitable[T]], *args: Any) -> T:
 
 
 def _provisioner(engine: Engine) -> Provisioner:
-    lifetime = float(engine.service.setting_get("MARKER_LIFETIME"))
+    lifetime = float(engine.state.snapshot().settings["MARKER_LIFETIME"])
     return Provisioner(engine, marker_lifetime=lifetime)
 
 
@@ -68,13 +68,7 @@ async def run_requests(svc: Service, requests: list[ProvisioningRequest]
         prov = _provisioner(engine)
         for req in requests:
             answer, trace = await prov.provision(req)
-            if answer.body is not None:
-                body = answer.body
-            elif answer.file is not None:
-                body = answer.file.read_bytes()
-            else:
-                body = b""
-            results.append((answer, trace, body))
+            results.append((answer, trace, served_bytes(answer) or b""))
     return results
 
 
