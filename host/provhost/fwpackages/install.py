@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import trio
+
 from provhost import firmware
 from provhost.engine import Engine
 from provhost.firmware import FirmwareError, UploadResult
@@ -36,8 +37,8 @@ from provhost.fwpackages.download import (
     remove_tree,
 )
 from provhost.fwpackages.sources import Source, sources_for
+from provhost.hoststate import HostState
 from provhost.moduleformat.firmware_packages import FirmwarePackage, PackageFile
-from provhost.service import Service
 from provhost.store.base import PackageInstall
 
 log = logging.getLogger("provhost.fwpackages")
@@ -59,8 +60,8 @@ class InstallResult:
     upload: UploadResult
 
 
-def find_package(service: Service, module_id: str, package_id: str) -> FirmwarePackage:
-    entry = next((e for e in service.registry.entries() if e.id == module_id), None)
+def find_package(state: HostState, module_id: str, package_id: str) -> FirmwarePackage:
+    entry = next((e for e in state.registry.entries() if e.id == module_id), None)
     if entry is None:
         raise FirmwareError(f"no module {module_id!r}")
     packages = {p.id: p for p in entry.module.firmware_packages}
@@ -70,15 +71,14 @@ def find_package(service: Service, module_id: str, package_id: str) -> FirmwareP
     return packages[package_id]
 
 
-def licence_text(service: Service, module_id: str, package: FirmwarePackage) -> str | None:
+def licence_text(state: HostState, module_id: str, package: FirmwarePackage) -> str | None:
     if package.licence is None:
         return None
-    entry = next(e for e in service.registry.entries() if e.id == module_id)
+    entry = next(e for e in state.registry.entries() if e.id == module_id)
     return (entry.module.root / package.licence).read_text("utf-8", "replace")
 
 
-def _admissible(service: Service, module_id: str, pkg: FirmwarePackage,
-                opts: InstallOptions) -> None:
+def _admissible(module_id: str, pkg: FirmwarePackage, opts: InstallOptions) -> None:
     where = f"firmware package {module_id}/{pkg.id}"
     if pkg.licence is not None and not opts.accept_licence:
         raise FirmwareError(f"{where} comes with a licence ({pkg.licence}); read it "
@@ -130,12 +130,12 @@ def _zip(files: list[tuple[str, Path]], out: Path) -> Path:
 async def install_package(engine: Engine, module_id: str, package_id: str,
                           opts: InstallOptions = InstallOptions()) -> InstallResult:
     """Fetch, verify and feed a package to its slot; the slot is unchanged on any failure."""
-    service = engine.service
-    pkg = find_package(service, module_id, package_id)
-    _admissible(service, module_id, pkg, opts)
+    state = engine.state
+    pkg = find_package(state, module_id, package_id)
+    _admissible(module_id, pkg, opts)
     where = f"firmware package {module_id}/{pkg.id}"
-    mirror = service.setting_get("FIRMWARE_MIRROR")
-    download_dir = service.paths.data_dir / "downloads" / f"fw-{secrets.token_hex(6)}"
+    mirror = state.settings()["FIRMWARE_MIRROR"]
+    download_dir = state.paths.data_dir / "downloads" / f"fw-{secrets.token_hex(6)}"
     try:
         fetched: list[tuple[str, Fetched]] = []
         for f in pkg.files:
@@ -153,7 +153,7 @@ async def install_package(engine: Engine, module_id: str, package_id: str,
         install = PackageInstall(module_id, pkg.slot, pkg.id, result.state.content_id,
                                  tuple((n, g.size, g.sha256) for n, g in fetched),
                                  pkg.verified, time.time())
-        service.store.put_package_install(install)
+        state.store.put_package_install(install)
         log.info("%s installed into slot %s (%s)", where, pkg.slot,
                  "verified" if pkg.verified else "UNVERIFIED: hashes recorded")
         return InstallResult(install, result)
@@ -161,12 +161,12 @@ async def install_package(engine: Engine, module_id: str, package_id: str,
         await trio.to_thread.run_sync(remove_tree, download_dir)
 
 
-def package_views(service: Service, module_id: str | None = None) -> list[dict[str, Any]]:
+def package_views(state: HostState, module_id: str | None = None) -> list[dict[str, Any]]:
     """Every package of every module (or one), with its slot and whether it is installed."""
-    slots = {(s.module_id, s.slot): s for s in service.store.firmware_slots()}
-    installs = {(i.module_id, i.slot): i for i in service.store.package_installs()}
+    slots = {(s.module_id, s.slot): s for s in state.store.firmware_slots()}
+    installs = {(i.module_id, i.slot): i for i in state.store.package_installs()}
     rows = []
-    for entry in service.registry.entries():
+    for entry in state.registry.entries():
         if module_id is not None and entry.id != module_id:
             continue
         for pkg in entry.module.firmware_packages:
@@ -186,6 +186,6 @@ def package_views(service: Service, module_id: str | None = None) -> list[dict[s
                            "uris": list(f.uris)} for f in pkg.files],
             })
     if module_id is not None and not rows and not any(
-            e.id == module_id for e in service.registry.entries()):
+            e.id == module_id for e in state.registry.entries()):
         raise FirmwareError(f"no module {module_id!r}")
     return rows

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import trio
+
 from provhost.fwpackages.download import DownloadError, fetch_url
 from provhost.fwpackages.install import MAX_UNKNOWN_SIZE
+from provhost.hoststate import HostState
 from provhost.moduleformat.firmware_packages import PackageFile
-from provhost.service import Service
 
 log = logging.getLogger("provhost.fwpackages")
 
@@ -67,9 +68,9 @@ async def _mirror_file(root: Path, f: PackageFile) -> str:
     return "failed: " + ("; ".join(reasons) if reasons else "no uri")
 
 
-async def fill_mirror(service: Service, root: Path, modules: list[str]) -> list[MirrorRow]:
+async def fill_mirror(state: HostState, root: Path, modules: list[str]) -> list[MirrorRow]:
     """Download every pinned file of `modules` (all when empty) into `root`."""
-    entries = [e for e in service.registry.entries() if not modules or e.id in modules]
+    entries = [e for e in state.registry.entries() if not modules or e.id in modules]
     unknown = set(modules) - {e.id for e in entries}
     if unknown:
         from provhost.firmware import FirmwareError

@@ -37,8 +37,8 @@ from provhost.moduleformat.model import (
     PhoneType,
 )
 from provhost.moduleformat.names import is_script_name
+from provhost.moduleformat.templates import compile_template_bytes, has_expansion
 from provhost.moduleformat.types_file import parse_firmware_types, parse_phone_types
-from provhost.templates import compile_template_bytes, has_expansion
 
 PHONE_TYPES_FILE = "phone_types"
 FIRMWARE_TYPES_FILE = "firmware_types"

@@ -24,6 +24,7 @@ from provhost.chain.provisioner import Provisioner
 from provhost.engine import Engine
 from provhost.fwpackages.install import InstallOptions, install_package, package_views
 from provhost.fwpackages.sources import is_url
+from provhost.privatefile import read_or_create_private
 from provhost.resync.runner import resync_phone
 from provhost.review import ReviewError, build_zip, review_phone
 from provhost.server.lifespan import acknowledge_lifespan
@@ -38,13 +39,10 @@ MAX_BODY = 64 * 1024 * 1024  # a module archive
 
 
 def load_or_create_token(data_dir: Path) -> str:
-    path = data_dir / "api-token"
-    if path.is_file():
-        return path.read_text().strip()
-    token = secrets.token_urlsafe(32)
-    path.write_text(token + "\n")
-    path.chmod(0o600)
-    return token
+    """The management API's bearer token, created owner-only with O_EXCL (never readable
+    by others, and two processes starting together agree on one token)."""
+    made = (secrets.token_urlsafe(32) + "\n").encode()
+    return read_or_create_private(data_dir / "api-token", made).decode().strip()
 
 
 class HttpError(Exception):
@@ -218,7 +216,7 @@ async def _phone_upload(app: ApiApp, r: Request) -> Any:
 
 
 async def _firmware_list(app: ApiApp, r: Request) -> Any:
-    return firmware.slot_views(app.svc)
+    return firmware.slot_views(app.svc.state)
 
 
 async def _firmware_upload(app: ApiApp, r: Request) -> Any:
@@ -235,7 +233,7 @@ async def _firmware_upload(app: ApiApp, r: Request) -> Any:
 
 
 async def _firmware_packages(app: ApiApp, r: Request) -> Any:
-    return package_views(app.svc, r.query.get("module") or None)
+    return package_views(app.svc.state, r.query.get("module") or None)
 
 
 async def _package_install(app: ApiApp, r: Request) -> Any:
@@ -268,11 +266,11 @@ async def _package_install(app: ApiApp, r: Request) -> Any:
 
 
 async def _firmware_clear(app: ApiApp, r: Request) -> Any:
-    firmware.clear(app.svc, r.params["module_id"], r.params["slot"])
+    firmware.clear(app.svc.state, r.params["module_id"], r.params["slot"])
 
 
 async def _firmware_preview(app: ApiApp, r: Request) -> Any:
-    return RawBody(firmware.preview(app.svc, r.params["module_id"], r.params["slot"]),
+    return RawBody(firmware.preview(app.svc.state, r.params["module_id"], r.params["slot"]),
                    "image/png")
 
 

@@ -90,7 +90,7 @@ MIGRATIONS: list[tuple[int, str]] = [
     ),
     (
         4,
-        # per-phone HTTP(S) provisioning credentials (chain/phone_auth.py): off, pending
+        # per-phone HTTP(S) provisioning credentials (auth/digest.py): off, pending
         # (delivered in the phone's next configuration) or required
         """
         ALTER TABLE phones ADD COLUMN provision_auth TEXT NOT NULL DEFAULT 'off'

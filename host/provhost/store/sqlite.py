@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import secrets
 import sqlite3
 import string
@@ -40,6 +41,11 @@ def generate_password(length: int = 12) -> str:
 class SqliteStore:
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
+        if self.path != ":memory:" and not Path(self.path).exists():
+            # owner-only from the first byte: it holds SIP and admin passwords (SQLite gives
+            # its -wal and -shm files the database's mode)
+            with contextlib.suppress(FileExistsError):
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
