@@ -134,6 +134,7 @@ async def resync_with_sipp(server: Running, mac: str, event: str, tmp: Path) -> 
     phone, insists on the vendor's Event header; returns the recorded result."""
     port = free_udp_port()
     server.svc.setting_set("SIP_PORT", str(port))
+    tmp.mkdir(parents=True, exist_ok=True)
     scenario = tmp / "notify_event.xml"
     scenario.write_text(NOTIFY_SCENARIO.replace("@EVENT@", event))
     async with _api(server) as api:
