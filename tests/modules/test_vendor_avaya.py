@@ -21,7 +21,8 @@ async def test_avaya_sequences_and_resync(server: Running, tmp_path: Path) -> No
         status, _ = await curl("--interface", "127.0.0.69", server.url(path))
         assert status == 404, path
     assert server.svc.store.get_phone("001122334455") is None
-    for mac, path, ua in (("c81feaaabb79", "/c81feaaabb79.txt", "AVAYA/J179-4.0.10.3.2"),
+    for mac, path, ua in (("c81feaaabb79", "/c81feaaabb79.txt",
+                           "Mozilla/4.0 (compatible; MSIE 6.0) AVAYA/J179-4.1.5.0.6 (MAC:c81feaaabb79)"),
                           ("0024000a1230", "/SIP0024000A1230.cfg", "AVAYA/SIP12x0/04.01.13.00")):
         status, _ = await curl("--interface", "127.0.0.1", "-A", ua, server.url(path))
         assert status == 200

@@ -20,7 +20,7 @@ async def test_digium_sequences_and_resync(server: Running, tmp_path: Path) -> N
                               server.url("/0004f2000777.cfg"))
     assert status == 200 and b"<hl_provision" not in body and b"<config>" not in body
     assert server.svc.store.get_phone("0004f2000777").phone_type == "vvx500"
-    status, _ = await curl("--interface", "127.0.0.1", "-A", "Digium D65 2_9_7 000fd3000065",
+    status, _ = await curl("--interface", "127.0.0.1", "-A", "Digium D65 2_9_7_0_78542",
                            server.url("/digium/000fd3000065.cfg"))
     assert status == 200
     result = await resync_with_sipp(server, "000fd3000065", "check-sync", tmp_path)

@@ -14,7 +14,7 @@ if (preg_match('~^/(12[0-9]0)SIP\.cfg$~i', $PATH, $m)) {
 
 if (preg_match('~^/SIP([0-9a-f]{12})\.cfg$~i', $PATH, $m)) {
     $model = isset($avaya1200_model) ? $avaya1200_model : null;
-    if ($model === null && !preg_match('~^AVAYA/SIP12~i', $USER_AGENT)) {
+    if ($model === null && !preg_match('~\bAVAYA/SIP12~i', $USER_AGENT)) {
         passNext();
     }
     $type = $model !== null && isset($PHONE_TYPES['avaya_' . $model])

@@ -24,7 +24,7 @@ if ($PATH === '/46xxsettings.txt') {
 
 if (preg_match('~^/([0-9a-f]{12})\.txt$~i', $PATH, $m)) {
     $family = isset($avaya_family) ? $avaya_family : null;
-    $model = preg_match('~^AVAYA/(J1[0-9]{2}|96[0-9]1)~i', $USER_AGENT, $ua)
+    $model = preg_match('~\bAVAYA/(J1[0-9]{2}|96[0-9]1)~i', $USER_AGENT, $ua)
         ? strtolower($ua[1]) : null;
     if ($family === null && $model === null) {
         passNext();
