@@ -53,6 +53,12 @@ async def test_iptouch_telnet_resync(server: Running, nursery: trio.Nursery) -> 
     server.svc.line_add("31", user="carol", phone=IPTOUCH)
     status, body = await curl("--interface", PHONE_IP, server.url(f"/sipconfig-{IPTOUCH.upper()}.txt"))
     assert status == 200
+    # a name cannot add a section or a key of its own (INI injection)
+    server.svc.user_rename("carol", "Eve\n[appl]\nadmin_password=owned")
+    status, body = await curl("--interface", PHONE_IP,
+                              server.url(f"/sipconfig-{IPTOUCH.upper()}.txt"))
+    assert status == 200 and b"\nadmin_password=owned" not in body
+    assert body.count(b"\n[appl]") == 1
     old = server.svc.phone_show(IPTOUCH)["admin_password"]
     assert f"telnet_password={old}\n".encode() in body
     server.svc.phone_set_password(IPTOUCH, "a-new-password")  # the phone knows only `old`

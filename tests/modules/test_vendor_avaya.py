@@ -21,6 +21,11 @@ async def test_avaya_sequences_and_resync(server: Running, tmp_path: Path) -> No
         status, _ = await curl("--interface", "127.0.0.69", server.url(path))
         assert status == 404, path
     assert server.svc.store.get_phone("001122334455") is None
+    # a name cannot close its quotes and set another parameter
+    server.svc.user_rename("alice", 'Eve"\nSET FORCE_WEB_ADMIN_PASSWORD "owned')
+    _, body = await curl("-A", "AVAYA/J179-4.1.5.0.6", server.url("/c81feaaabb79.txt"))
+    assert not [x for x in body.split(b"\n") if x.startswith(b'SET FORCE_WEB_ADMIN_PASSWORD "owned')]
+    assert len([x for x in body.split(b"\n") if x.startswith(b"SET FORCE_WEB_ADMIN")]) == 1
     for mac, path, ua in (("c81feaaabb79", "/c81feaaabb79.txt",
                            "Mozilla/4.0 (compatible; MSIE 6.0) AVAYA/J179-4.1.5.0.6 (MAC:c81feaaabb79)"),
                           ("0024000a1230", "/SIP0024000A1230.cfg", "AVAYA/SIP12x0/04.01.13.00")):

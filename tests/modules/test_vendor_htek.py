@@ -4,6 +4,7 @@ alone without an Htek announcement; resync is a check-sync NOTIFY received by SI
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from .vendor_replay import Running, curl, replay, resync_with_sipp, sequences
@@ -26,6 +27,13 @@ async def test_htek_sequences_and_resync(server: Running, tmp_path: Path) -> Non
     assert status == 404
     status, _ = await curl("--interface", "127.0.0.40", server.url("/cfg001fc1000924.xml"))
     assert status == 200 and server.svc.store.get_phone("001fc1000924").phone_type == "htek_uc924"
+    # markup in a name stays text: the file still parses and the name comes back whole
+    hostile = 'Eve</P3><P2 para="AdminPassword">owned</P2>&'
+    server.svc.user_rename("alice", hostile)
+    status, body = await curl("-A", "Htek UC912 2.0.4.2 x", server.url("/cfg001fc1000912.xml"))
+    root = ET.fromstring(body)
+    assert root.find("config/P3").text == hostile
+    assert [p.text for p in root.iter("P2")] != ["owned"]
     # resync: the phone booted from 127.0.0.1, where SIPp listens
     status, _ = await curl("--interface", "127.0.0.1", "-A", "Htek UC912 2.0.4.2 x",
                            server.url("/cfg001fc1000912.xml"))

@@ -24,5 +24,10 @@ async def test_thomson_sequences_and_resync(server: Running, tmp_path: Path) -> 
     _, after = await curl(server.url("/ST2030S_00147FE147B3.txt"))
     serial = [x for x in before.split(b"\n") if x.startswith(b"config_sn=")]
     assert serial and serial[0] not in after
+    # a name cannot start a section or a key of its own (INI injection)
+    server.svc.user_rename("alice", "Eve\n[sys]\nWebPWD=owned")
+    _, body = await curl(server.url("/ST2030S_00147FE147B3.txt"))
+    assert b"\nWebPWD=owned" not in body and b"\n[sys]" in body
+    assert body.count(b"\n[sys]") == 1
     result = await resync_with_sipp(server, "00147fe147b3", "check-sync", tmp_path)
     assert "ok" in result.lower(), result
