@@ -35,6 +35,7 @@ async def test_alcatel_sequences_and_resync(server: Running, tmp_path: Path) -> 
 async def test_iptouch_telnet_resync(server: Running, nursery: trio.Nursery) -> None:
     seen: list[bytes] = []
     listener = trio.socket.socket()
+    listener.setsockopt(trio.socket.SOL_SOCKET, trio.socket.SO_REUSEADDR, 1)  # reruns
     await listener.bind((PHONE_IP, 23))
     listener.listen()
 
