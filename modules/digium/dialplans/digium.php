@@ -1,7 +1,7 @@
 <?php
-// Digium/Sangoma dial plan (account attribute "dial_plan", "Dial Plans"): digit-map
-// alternatives separated by '|', 'x' any digit, '.' repeats the previous element, 'T'
-// dials on the inter-digit timeout.
+// Digium/Sangoma dial plan (account attribute "dial_plan"; Sangoma "Dial Plans": digit
+// maps separated by '|', 'x' any digit, '[...]' a class, '.' repeats, a trailing 'T'
+// dials when the timer (4 s by default) expires).
 $items = array();
 foreach (dialplanSimplifyOnedigit($DIALPLAN_DATA) as $item) {
     list($prefix, $max) = $item;

@@ -17,7 +17,7 @@
   <accounts>
 @ foreach ($LINES as $i => $line) {
     <account index="{$i}" status="1" register="1" account_id="{$x($line['SIP_USERNAME'])}" username="{$x($line['SIP_USERNAME'])}" authname="{$x($line['SIP_USERNAME'])}" password="{$x($line['SIP_PASSWORD'])}" line_label="{$x($line['TELNUM'])}" caller_id="{$x($line['USER_FULLNAME'] . ' <' . $line['TELNUM'] . '>')}" voicemail="{$x($VOICEMAIL_EXT)}"{isset($DIALPLAN) && $DIALPLAN !== '' ? ' dial_plan="' . $x($DIALPLAN) . '"' : ''}>
-      <host_primary server="{$x($OPERATOR_IP)}" port="5060" transport="udp" reg_expire="300" />
+      <host_primary server="{$x($OPERATOR_IP)}" port="5060" transport="udp" reregister="300" />
     </account>
 @ }
   </accounts>
