@@ -4,7 +4,7 @@
 @ $clean = function ($s) { return str_replace(array("\r", "\n"), ' ', (string) $s); };
 @ // timezone: "UT::<offset in minutes>:<DST start MMDDHH>:<DST end MMDDHH>"; the
 @ // offset is the current one, so no DST rule.
-# provhost {$MODULE_ID}: {$PHONE_TYPE_NAME} {strtoupper($MAC)}
+# provhost {$MODULE_ID}: {strtoupper($MAC)}
 [sip]
 domain_name={$OPERATOR_IP}
 proxy_addr={$OPERATOR_IP}

@@ -4,7 +4,7 @@
 @ // controller's transport is per family: 96x1 SIP talks TCP or TLS only, not UDP.
 @ $q = function ($s) { return str_replace(array('"', "\r", "\n"), '', (string) $s); };
 @ $line = $LINES[0] ?? null;
-## provhost {$MODULE_ID}: {$PHONE_TYPE_NAME} {$MAC}
+## provhost {$MODULE_ID}: {$MAC}
 SET SIP_CONTROLLER_LIST "{$OPERATOR_IP}:5060;transport={$transport}"
 SET FORCE_WEB_ADMIN_PASSWORD "{$q($ADMIN_PASSWORD)}"
 @ if ($line !== null) {
