@@ -21,6 +21,12 @@ async def test_htek_sequences_and_resync(server: Running, tmp_path: Path) -> Non
                                "Grandstream Model HW GXP2170 SW 1.0.11.3", server.url(path))
         assert status == 404, path
     assert server.svc.store.get_phone("000b82aabbcc") is None
+    # a Polycom asking for its <mac>.cfg still gets the Polycom answer
+    server.svc.phone_add("0004f2000912", "vvx500")
+    status, body = await curl("--interface", "127.0.0.38", "-A",
+                              "FileTransport PolycomVVX-VVX_500-UA/5.9.0.9373",
+                              server.url("/0004f2000912.cfg"))
+    assert status == 200 and b"hl_provision" not in body
     # an announcement from one address does not make another address's request Htek's
     await curl("--interface", "127.0.0.40", server.url("/cfg0012.xml"))
     status, _ = await curl("--interface", "127.0.0.41", server.url("/cfg001fc1000924.xml"))

@@ -22,6 +22,20 @@ if (preg_match($prefix . '/cfg([0-9a-f]{12})(\.xml)?$~i', $PATH, $m)) {
     sendTemplate('htek_mac');
 }
 
+// Htek's boot list also names factory000x.bin (Htek factory use only: never served)
+// and /<mac>.cfg.  The latter is the Polycom catch-all's name, and an Htek stops at the
+// first file it gets: so an announced Htek gets "not found" for it, anyone else is
+// passed on.
+if (preg_match('~^/factory[0-9]+\.bin$~i', $PATH)) {
+    sendNotFound();
+}
+if (preg_match('~^/[0-9a-f]{12}\.cfg$~i', $PATH)) {
+    if (htekType(isset($htek_code) ? $htek_code : null, $USER_AGENT, $PHONE_TYPES) === null) {
+        passNext();
+    }
+    sendNotFound();
+}
+
 if (preg_match('~^/cfg([0-9]{4})\.xml$~i', $PATH, $m)) {
     setMarker('htek_code', $m[1]);
     sendNotFound();
