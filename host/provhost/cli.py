@@ -16,6 +16,7 @@ from typing import Any
 
 from provhost import firmware
 from provhost.paths import Paths
+from provhost.release import commands as release_commands
 from provhost.service import Service, ServiceError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -410,6 +411,7 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
                 lambda s, a: s.setting_set(a.name, a.value))
     p.add_argument("name")
     p.add_argument("value")
+    release_commands.register(groups)  # release, upgrade, service (docs/upgrade.md)
     return parser, handlers
 
 
@@ -733,6 +735,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("httpx").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    if args.group in release_commands.GROUPS:  # no Service: opening the store migrates it
+        return release_commands.run(args)
     key = (args.group,) + ((args.cmd,) if getattr(args, "cmd", None) else ())
     handler = handlers[key]
     try:

@@ -30,6 +30,7 @@ from provhost.review import ReviewError, build_zip, review_phone
 from provhost.server.lifespan import acknowledge_lifespan
 from provhost.service import Service, ServiceError
 from provhost.tracking import stale_phones
+from provhost.version import version
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -337,8 +338,16 @@ async def _spec(app: ApiApp, r: Request) -> Any:
     return openapi()
 
 
+async def _version(app: ApiApp, r: Request) -> Any:
+    """What is running: the upgrader's health check compares it with the release it
+    installed."""
+    return {"version": version(), "schema": app.svc.store.schema_version()}
+
+
 ROUTES: list[Route] = [
     Route("GET", "/openapi.json", "this description", _spec),
+    Route("GET", "/version", "the running provhost version and store schema version",
+          _version),
     Route("GET", "/modules", "modules in chain order, with quarantine state", _modules),
     Route("POST", "/modules", "install or upgrade an add-on module (body: the zip; "
           "query allow_unsigned, force)", _module_install, body="application/zip", status=201),

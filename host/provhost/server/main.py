@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from functools import partial
 
 import trio
 from hypercorn.config import Config as HypercornConfig
-from hypercorn.trio import serve as hypercorn_serve
+from hypercorn.trio import serve as _hypercorn_serve
 
 from provhost.chain.provisioner import Provisioner
 from provhost.engine import Engine
@@ -60,6 +61,7 @@ class ServerConfig:
     keyfile: str | None = None
     http_read_timeout: float = 10.0  # drop a client that stops sending (slowloris)
     resync_interval: float = 5.0  # how often to look for changes made by other processes
+    drain_timeout: float = 10.0  # on SIGTERM: stop accepting, finish transfers this long
 
 
 def hypercorn_config(host: str, port: int, *, certfile: str | None = None,
@@ -81,9 +83,36 @@ RuntimeOpener = Callable[[], AbstractAsyncContextManager[dict[str, Runtime]]]
 
 async def serve_all(svc: Service, cfg: ServerConfig, *,
                     runtime_opener: RuntimeOpener = open_runtimes,
+                    shutdown: trio.Event | None = None,
                     task_status: trio.TaskStatus[BoundPorts] = trio.TASK_STATUS_IGNORED) -> None:
     """Every server of `provhost serve`.  `runtimes` opens the sandboxes the modules run in
-    (the product's own by default; benchmarks pass their own to measure a baseline)."""
+    (the product's own by default; benchmarks pass their own to measure a baseline).
+    When `shutdown` is set, the HTTP(S) and API servers stop accepting and finish what is in
+    flight (up to `cfg.drain_timeout`), then everything stops: the drain of an upgrade."""
+    async def hypercorn_serve(app: object, config: HypercornConfig, *,
+                              task_status: trio.TaskStatus[list[str]] = trio.TASK_STATUS_IGNORED
+                              ) -> None:
+        config.graceful_timeout = cfg.drain_timeout
+        done = trio.Event()
+        http_done.append(done)
+        try:
+            await _hypercorn_serve(app, config, task_status=task_status,  # type: ignore[arg-type]
+                                   shutdown_trigger=shutdown.wait if shutdown else None)
+        finally:
+            done.set()
+
+    async def drain(cancel: trio.CancelScope) -> None:
+        assert shutdown is not None
+        await shutdown.wait()
+        log.info("draining: no new HTTP connections; finishing transfers (up to %.0f s)",
+                 cfg.drain_timeout)
+        with trio.move_on_after(cfg.drain_timeout):
+            for done in http_done:
+                await done.wait()
+            await trio.sleep(min(1.0, cfg.drain_timeout))  # a TFTP block in flight
+        cancel.cancel()
+
+    http_done: list[trio.Event] = []
     async with runtime_opener() as runtimes:
         engine = Engine(svc.state, runtimes=runtimes)
         await engine.refresh()
@@ -120,6 +149,8 @@ async def serve_all(svc: Service, cfg: ServerConfig, *,
                          cfg.listen, ports.http, ports.tftp, ports.ftp, cfg.api_listen, ports.api,
                          ", ".join(a.id for a in engine.chain()) or "none")
                 await nursery.start(watcher.run)
+                if shutdown is not None:
+                    nursery.start_soon(drain, nursery.cancel_scope)
                 task_status.started(ports)
         finally:
             with trio.CancelScope(shield=True):
@@ -138,8 +169,25 @@ def run_server(svc: Service, *, listen: str | None = None, http_port: int | None
         api_port=api_port or int(env("PROVHOST_API_PORT", "8081")),
         https_port=https_port, certfile=certfile, keyfile=keyfile,
         ftp_port=ftp_port or int(env("PROVHOST_FTP_PORT", "2121")),
+        drain_timeout=float(env("PROVHOST_DRAIN_TIMEOUT", "10")),
     )
     try:
-        trio.run(serve_all, svc, cfg)
+        trio.run(_serve_until_sigterm, svc, cfg)
     except* KeyboardInterrupt:  # trio may wrap it in an exception group
         log.info("provhost stopped")
+
+
+async def _serve_until_sigterm(svc: Service, cfg: ServerConfig) -> None:
+    """SIGTERM (systemctl stop, an upgrade's drain) is a graceful stop, not a kill."""
+    shutdown = trio.Event()
+
+    async def on_sigterm() -> None:
+        with trio.open_signal_receiver(signal.SIGTERM) as signals:
+            async for _ in signals:
+                shutdown.set()
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(on_sigterm)
+        await serve_all(svc, cfg, shutdown=shutdown)
+        nursery.cancel_scope.cancel()
+    log.info("provhost stopped (drained)")

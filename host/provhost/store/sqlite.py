@@ -255,6 +255,16 @@ class SqliteStore:
         """Changes whenever another connection (another process) commits."""
         return int(self._db.execute("PRAGMA data_version").fetchone()[0])
 
+    def mark_stale(self, mac: str, reason: str) -> bool:
+        """Make a phone that fetched a configuration stale (its stored fingerprint can then
+        match no expected one), so the resync watcher tells it to fetch again: for changes
+        the fingerprint does not see, such as a bundled template edited by an upgrade."""
+        with self._tx(bookkeeping=True) as db:
+            cur = db.execute("UPDATE phones SET config_fingerprint=?, resync_target=NULL "
+                             "WHERE mac=? AND config_fingerprint IS NOT NULL",
+                             (f"stale:{reason}"[:200], mac))
+        return cur.rowcount > 0
+
     def record_resync(self, mac: str, target: str, result: str) -> None:
         with self._tx(bookkeeping=True) as db:
             db.execute("UPDATE phones SET resync_target=?, resync_result=?, resync_at=? "

@@ -1,0 +1,1 @@
+"""Releases of provhost itself and the safe upgrade between them (docs/upgrade.md)."""
