@@ -22,6 +22,8 @@ from provhost.service import Service
 
 async def digests(svc: Service) -> dict[str, str]:
     out: dict[str, str] = {}
+    if not svc.store.list_phones():
+        return out  # no phone: no engine to start
     async with one_off_engine(svc) as engine:
         lifetime = float(engine.state.snapshot().settings["MARKER_LIFETIME"])
         prov = Provisioner(engine, marker_lifetime=lifetime)

@@ -8,6 +8,7 @@ token returns the expected version.  Retried until every one passes or the bound
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -78,13 +79,17 @@ async def check_once(t: Target, expected_version: str) -> str | None:
     return None
 
 
-async def wait_healthy(t: Target, expected_version: str, timeout: float) -> str | None:
-    """Poll until healthy (None) or the bound expires (the last problem)."""
+async def wait_healthy(t: Target, expected_version: str, timeout: float, *,
+                       alive: Callable[[], bool] | None = None) -> str | None:
+    """Poll until healthy (None) or the bound expires (the last problem).  `alive` says
+    whether the server process still exists: one that died will not become healthy."""
     problem: str | None = "not checked"
     with trio.move_on_after(timeout):
         while True:
             problem = await check_once(t, expected_version)
             if problem is None:
                 return None
+            if alive is not None and not alive():
+                return f"the server process exited ({problem})"
             await trio.sleep(0.25)
     return f"not healthy within {timeout:.0f} s: {problem}"

@@ -177,6 +177,9 @@ class Driver:
         return health.Target(cfg.host, cfg.http_port, cfg.tftp_port, cfg.api_host,
                              cfg.api_port, token)
 
+    def _alive(self) -> bool:
+        return control.is_running(self.data_dir)
+
     # -- the loop ---------------------------------------------------------------------
     async def run(self) -> Journal:
         while True:
@@ -362,7 +365,8 @@ class Driver:
         if not self.j.data.get("was_running"):
             return
         problem = await health.wait_healthy(self._target(), self.j.to_version,
-                                            float(self.j.data["health_timeout"]))
+                                            float(self.j.data["health_timeout"]),
+                                            alive=self._alive)
         if problem:
             raise RuntimeError(problem)
         self.log(f"   healthy: HTTP, TFTP and the API answer; version {self.j.to_version}")
@@ -395,7 +399,8 @@ class Driver:
         await trio.to_thread.run_sync(control.start, self.data_dir,
                                       self.lay.bin(self.j.from_version))
         problem = await health.wait_healthy(self._target(), self.j.from_version,
-                                            float(self.j.data["health_timeout"]))
+                                            float(self.j.data["health_timeout"]),
+                                            alive=self._alive)
         if problem:
             raise RuntimeError(f"the old server: {problem}")
         self.log(f"   old server {self.j.from_version} serving and healthy")

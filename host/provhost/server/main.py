@@ -97,7 +97,7 @@ async def serve_all(svc: Service, cfg: ServerConfig, *,
         http_done.append(done)
         try:
             await _hypercorn_serve(app, config, task_status=task_status,  # type: ignore[arg-type]
-                                   shutdown_trigger=shutdown.wait if shutdown else None)
+                                   shutdown_trigger=shutdown.wait if shutdown is not None else None)
         finally:
             done.set()
 
