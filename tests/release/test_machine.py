@@ -86,6 +86,8 @@ def test_undo_failure_stops_for_the_administrator() -> None:
     j = machine.undo_failed(j, "switched", "permission denied")
     assert machine.next_action(j) == machine.Action("finish", "failed", "")
     assert "rollback of switched failed" in j.error
+    retried = machine.interrupted(Journal.from_json(j.to_json()))  # upgrade --resume
+    assert machine.next_action(retried) == machine.Action("undo", "switched", "switch_back")
 
 
 def test_journal_refuses_unknown_states() -> None:

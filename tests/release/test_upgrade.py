@@ -425,6 +425,11 @@ def test_older_index_is_refused_and_history_tells_everything(world: World) -> No
     print("successful upgrade, seconds per step:",
           {k[2:]: v for k, v in steps["data"].items() if k.startswith("t_")})
     service_log = (world.data / "service.log").read_text().splitlines()
+    # every stop of a serving server was a drain (SIGTERM), never a kill: the old server
+    # was drained by the post-script, health, SIGKILL and successful upgrades (the broken
+    # 0.3.0 server never started; the killed upgrade's rollback found nothing running)
+    assert sum("provhost stopped (drained)" in ln for ln in service_log) == 4
+
     print("\n".join(ln[:120] for ln in service_log if "serving on" in ln or "drain" in ln
                     or "stopped" in ln))
     text = world.cli("upgrade", "--history").stdout

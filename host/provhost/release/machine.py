@@ -168,9 +168,12 @@ def interrupted(j: Journal) -> Journal:
     """The journal of an upgrader that died (kill -9, power loss): complete or roll back.
 
     Only the final health check is completed (everything else is in place); any earlier
-    interruption rolls back, so that a half-done step never stays half-done."""
+    interruption rolls back, so that a half-done step never stays half-done.  A rollback
+    that stopped on a failed undo is retried from that undo."""
+    if j.phase == "failed":  # an undo failed; the administrator fixed it: retry the rest
+        return dataclasses.replace(j, phase="rollback")
     if j.phase != "forward":
-        return j  # a rollback in progress simply continues; terminal states stay
+        return j  # a rollback in progress simply continues
     state = j.attempting or (STATES[len(j.done)] if len(j.done) < len(STEPS) else None)
     if state is None:
         return dataclasses.replace(j, phase="done")
