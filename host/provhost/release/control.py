@@ -161,7 +161,8 @@ Restart=on-failure
 RestartSec=2
 # binding ports 69 and 80 without root (docs/operations.md)
 AmbientCapabilities=CAP_NET_BIND_SERVICE
-NoNewPrivileges=no
+# not NoNewPrivileges=yes: a setuid bubblewrap (hosts without unprivileged user
+# namespaces) must keep working for the module sandboxes
 ReadWritePaths={data_dir}
 ProtectSystem=full
 ProtectHome=yes
