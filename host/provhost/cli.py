@@ -83,6 +83,22 @@ def _module_compat(svc: Service, a: argparse.Namespace) -> Any:
     return text
 
 
+def _moduletest_arguments(p: argparse.ArgumentParser) -> None:
+    from provhost.moduletest.runner import add_arguments
+
+    add_arguments(p)
+
+
+def _module_test(svc: Service, a: argparse.Namespace) -> Any:
+    from provhost.moduletest.runner import run_cli
+
+    report = run_cli(a)
+    out: Any = report.as_dict() if a.json else report.render()
+    if not report.ok:
+        raise _Failed(out)
+    return out
+
+
 class _Failed(Exception):
     """Print the payload, then exit 1 (e.g. `module check` found errors)."""
 
@@ -184,6 +200,9 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
     p.add_argument("-o", "--output", help="write every generated file under this directory")
     p.add_argument("--request", action="append", default=[], metavar="PROTO:/PATH",
                    help="also replay this request (repeatable), e.g. tftp:/spa504G.cfg")
+    p = command(mg, ("module", "test"), "replay the module's boot sequences (tests/*.json) "
+                "against a scratch server, per runtime; exit 1 on any difference", _module_test)
+    _moduletest_arguments(p)
     p = command(mg, ("module", "verify"), "check a module's signature against trusted keys",
                 lambda s, a: s.module_verify(Path(a.source)))
     p.add_argument("source")

@@ -1,0 +1,183 @@
+"""Phone-like clients for the replay: real TFTP, HTTP(S) and FTP over loopback sockets, each
+bound to the sequence's own source address (127.0.0.x) so the server sees one phone per
+sequence, markers included.
+
+TFTP is a small trio client over the host's own packet codec (RFC 1350, no options: the
+plainest phone); HTTP and FTP use the standard library in a thread (blocking I/O), which
+speaks the protocols on real sockets like any phone would.
+"""
+
+from __future__ import annotations
+
+import ftplib
+import http.client
+import io
+import socket
+import ssl
+from dataclasses import dataclass
+
+import trio
+
+from provhost.tftp import packets as tp
+
+TIMEOUT = 10.0  # seconds for one request, whatever the protocol
+TFTP_RETRIES = 4
+TFTP_BLOCK = 512
+
+
+@dataclass(frozen=True)
+class Reply:
+    result: str  # served | not_found | upload_accepted | refused | error
+    detail: str
+    status: int | None = None
+    body: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the scratch server listens (always 127.0.0.1)."""
+
+    host: str
+    http: int
+    tftp: int
+    https: int | None = None
+    ftp: int | None = None
+
+
+# -- TFTP ----------------------------------------------------------------------------------
+async def _tftp_exchange(sock: trio.socket.SocketType, datagram: bytes,
+                         to: tuple[str, int]) -> tuple[tp.Packet, tuple[str, int]]:
+    """Send, and wait for the answer; resend on silence (the phone's retransmission)."""
+    for _ in range(TFTP_RETRIES):
+        await sock.sendto(datagram, to)
+        with trio.move_on_after(TIMEOUT / TFTP_RETRIES):
+            while True:
+                data, peer = await sock.recvfrom(65536)
+                try:
+                    return tp.decode(data), peer
+                except tp.MalformedPacket:
+                    continue
+    raise TimeoutError("no answer from the TFTP server")
+
+
+def _tftp_error(packet: tp.Error) -> Reply:
+    detail = f"TFTP error {packet.code} ({packet.message})"
+    if packet.code == tp.ErrorCode.FILE_NOT_FOUND:
+        return Reply("not_found", detail, packet.code)
+    if packet.code == tp.ErrorCode.ACCESS_VIOLATION:
+        return Reply("refused", detail, packet.code)
+    return Reply("error", detail, packet.code)
+
+
+async def tftp_get(t: Target, source_ip: str, path: str) -> Reply:
+    with trio.socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        await sock.bind((source_ip, 0))
+        server: tuple[str, int] = (t.host, t.tftp)
+        datagram = tp.encode(tp.Request(tp.Opcode.RRQ, path, "octet"))
+        tid: tuple[str, int] | None = None
+        expected, body = 1, bytearray()
+        while True:
+            packet, peer = await _tftp_exchange(sock, datagram, tid or server)
+            if tid is None:
+                tid = peer
+            elif peer != tid:
+                continue  # a stray datagram (RFC 1350: another TID)
+            if isinstance(packet, tp.Error):
+                return _tftp_error(packet)
+            if not isinstance(packet, tp.Data):
+                return Reply("error", f"unexpected TFTP packet {type(packet).__name__}")
+            if packet.block == expected:
+                body += packet.payload
+                expected = (expected + 1) & 0xFFFF
+            datagram = tp.encode(tp.Ack(packet.block))
+            if packet.block == (expected - 1) & 0xFFFF and len(packet.payload) < TFTP_BLOCK:
+                await sock.sendto(datagram, tid)
+                return Reply("served", f"TFTP {len(body)} bytes", None, bytes(body))
+
+
+async def tftp_put(t: Target, source_ip: str, path: str, data: bytes) -> Reply:
+    with trio.socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        await sock.bind((source_ip, 0))
+        datagram = tp.encode(tp.Request(tp.Opcode.WRQ, path, "octet"))
+        tid: tuple[str, int] = (t.host, t.tftp)
+        block = 0
+        while True:
+            packet, peer = await _tftp_exchange(sock, datagram, tid)
+            if block == 0:
+                tid = peer
+            if isinstance(packet, tp.Error):
+                return _tftp_error(packet)
+            if not isinstance(packet, tp.Ack) or packet.block != block:
+                continue
+            sent = block * TFTP_BLOCK
+            if block > 0 and len(data) - (sent - TFTP_BLOCK) < TFTP_BLOCK:
+                return Reply("upload_accepted", f"TFTP upload of {len(data)} bytes acknowledged")
+            block += 1
+            datagram = tp.encode(tp.Data(block, data[sent:sent + TFTP_BLOCK]))
+
+
+# -- HTTP(S) -------------------------------------------------------------------------------
+def _http_blocking(t: Target, secure: bool, source_ip: str, method: str, path: str,
+                   user_agent: str, body: bytes | None) -> Reply:
+    if secure:
+        if t.https is None:
+            return Reply("error", "the scratch server has no HTTPS port")
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE  # the scratch server's own self-signed certificate
+        conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+            t.host, t.https, timeout=TIMEOUT, source_address=(source_ip, 0), context=ctx)
+    else:
+        conn = http.client.HTTPConnection(t.host, t.http, timeout=TIMEOUT,
+                                          source_address=(source_ip, 0))
+    headers = {"User-Agent": user_agent} if user_agent else {}
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        resp = conn.getresponse()
+        data = resp.read()
+    finally:
+        conn.close()
+    status = resp.status
+    detail = f"HTTP {status}"
+    if status in (200, 206) and method == "GET":
+        return Reply("served", detail, status, data)
+    if 200 <= status < 300 and method != "GET":
+        return Reply("upload_accepted", detail, status, data)
+    if status == 404:
+        return Reply("not_found", detail, status, data)
+    if 400 <= status < 500:
+        reason = data.decode("utf-8", "replace").strip()[:120]
+        return Reply("refused", f"{detail}: {reason}" if reason else detail, status, data)
+    return Reply("error", detail, status, data)
+
+
+async def http_request(t: Target, secure: bool, source_ip: str, method: str, path: str,
+                       user_agent: str = "", body: bytes | None = None) -> Reply:
+    return await trio.to_thread.run_sync(_http_blocking, t, secure, source_ip, method, path,
+                                         user_agent, body)
+
+
+# -- FTP -----------------------------------------------------------------------------------
+def _ftp_blocking(t: Target, source_ip: str, path: str) -> Reply:
+    if t.ftp is None:
+        return Reply("error", "the scratch server has no FTP port")
+    ftp = ftplib.FTP(timeout=TIMEOUT, source_address=(source_ip, 0))
+    out = io.BytesIO()
+    try:
+        ftp.connect(t.host, t.ftp)
+        ftp.login()
+        ftp.retrbinary(f"RETR {path}", out.write)
+    except ftplib.error_perm as e:
+        text = str(e)
+        code = int(text[:3]) if text[:3].isdigit() else None
+        result = "not_found" if code == 550 and "not found" in text.lower() else "refused"
+        return Reply(result, f"FTP {text}", code)
+    except ftplib.Error as e:
+        return Reply("error", f"FTP {e}")
+    finally:
+        ftp.close()
+    return Reply("served", f"FTP {out.tell()} bytes", 226, out.getvalue())
+
+
+async def ftp_get(t: Target, source_ip: str, path: str) -> Reply:
+    return await trio.to_thread.run_sync(_ftp_blocking, t, source_ip, path)
