@@ -57,6 +57,7 @@ def _module_check(svc: Service, a: argparse.Namespace) -> Any:
         out: Any = problems
     else:
         out = "\n".join(p["text"] for p in problems) or f"{a.source}: no problems found"
+        out += _sequences_note(Path(a.source))
     if any(p["severity"] == "error" for p in problems):
         raise _Failed(out)
     return out
@@ -81,6 +82,14 @@ def _module_compat(svc: Service, a: argparse.Namespace) -> Any:
     if not report.ok:
         raise _Failed(text)
     return text
+
+
+def _sequences_note(source: Path) -> str:
+    from provhost.moduletest.runner import count_sequences
+
+    n = count_sequences(source)
+    return (f"\n{n} boot sequence{'s' if n != 1 else ''} in tests/ not run by this check: "
+            f"run `provhost module test {source}`") if n else ""
 
 
 def _moduletest_arguments(p: argparse.ArgumentParser) -> None:

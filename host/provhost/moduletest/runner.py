@@ -145,6 +145,19 @@ def read_sequences(root: Path) -> tuple[list[BootSequence], list[SequenceProblem
     return found, problems
 
 
+def count_sequences(source: Path) -> int:
+    """How many files tests/*.json the module at `source` has (valid or not); 0 when it
+    cannot even be unpacked (`module check` reports that)."""
+    with tempfile.TemporaryDirectory(prefix="provhost-sequences-") as tmp:
+        try:
+            root = extract_module(Path(source), Path(tmp) / "m")
+        except FormatError:
+            return 0
+        folder = root / TESTS_DIR
+        return sum(1 for p in folder.iterdir() if p.is_file()
+                   and is_sequence_name(f"{TESTS_DIR}/{p.name}")) if folder.is_dir() else 0
+
+
 # -- setup through the CLI's own code path -------------------------------------------------
 def _run_setup(scratch: Scratch, seq: BootSequence) -> str | None:
     """Run each setup command with the CLI's parser and handler; the first failure."""
