@@ -73,8 +73,9 @@ def _body_differences(step: Step, body: bytes) -> list[str]:
             at = text.index(s)
             line = text.count("\n", 0, at) + 1
             out.append(f"the body contains {_excerpt(s)} (line {line})")
+    lf_text = text.replace("\r\n", "\n")  # so `$` ends a line of a CRLF file too
     for pattern in step.matches:
-        if not pattern.search(text):
+        if not pattern.search(lf_text):
             out.append(f"no match for the regex {_excerpt(pattern.pattern)}")
     if step.crlf is not None:
         lines = text.split("\n")

@@ -1,0 +1,164 @@
+"""`provhost module test`: replays against a real scratch server, failures reported by
+sequence, step and reason, exit codes, and a module's tests/ never reaching its sandbox.
+
+The fixture module tests/moduletest/fixtures/acme passes all its sequences; the files of
+fixtures/failing/ are added to a copy of it to make each kind of failure happen."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from provhost.moduletest.runner import Report, run_module_tests
+from provhost.paths import Paths
+from provhost.prepare import prepare_module
+from provhost.service import Service
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ACME = FIXTURES / "acme"
+PROVHOST = Path(sys.executable).with_name("provhost")
+
+
+def _failing_copy(tmp: Path) -> Path:
+    module = tmp / "acme"
+    shutil.copytree(ACME, module)
+    for f in (FIXTURES / "failing").glob("*.json"):
+        shutil.copy(f, module / "tests" / f.name)
+    return module
+
+
+def _by_name(report: Report) -> dict[str, object]:
+    return {s.name: s for s in report.sequences}
+
+
+async def test_every_failure_is_reported_by_step_and_reason(tmp_path: Path) -> None:
+    report = await run_module_tests(_failing_copy(tmp_path), ["native"])
+    assert not report.ok
+    assert (report.module_id, report.version) == ("acme", "1.0.0")
+    # the invalid file is named with its step, and never run
+    assert [p.split(":")[0] for p in report.problems] == ["tests/invalid.json"] * 3
+    assert "step 2: proto 'gopher'" in report.problems[2]
+    seqs = _by_name(report)
+    assert sorted(seqs) == ["fail.json", "leak.json", "pass.json", "setup_fail.json", "ua.json"]
+    assert [(n, s.ok) for n, s in seqs.items()] == [
+        ("fail.json", False), ("leak.json", True), ("pass.json", True),
+        ("setup_fail.json", False), ("ua.json", True)]
+    fail = seqs["fail.json"]
+    assert fail.client_ip == "127.0.0.10" and fail.setup_error is None
+    assert [(s.index, s.result, s.failures) for s in fail.steps] == [
+        (1, "not_found", ["expected served, got not_found (TFTP error 1 (file not found))"]),
+        (2, "served", ["expected module 'yealink', the trace says 'acme'",
+                       "expected phone_type 'acme_generic', the trace says 'acme_a'",
+                       "the body does not contain 'number=\"99\"'",
+                       "the body contains '<acme' (line 2)",
+                       "line 1 ends with LF, not CRLF"]),
+        (3, "served", ["the body does not parse as json: Expecting value: line 1 column 2 "
+                       "(char 1)",
+                       "no match for the regex '^voicemail = 51'",
+                       "the body has CRLF line ends",
+                       "the first line is '[acme]', expected '[vendor]'"]),
+        (4, "not_found", ["expected served, got not_found (HTTP 404)",
+                          "expected HTTP status 200, got 404"]),
+        (5, "upload_accepted", ["expected refused, got upload_accepted (HTTP 204)"]),
+    ]
+    setup = seqs["setup_fail.json"]
+    assert setup.steps == [] and setup.setup_error == (
+        "setup[1] ['phone', 'add', '0a0000000009', 'no_such_type']: no enabled module has a "
+        "phone type 'no_such_type'")
+    text = report.render()
+    assert "FAIL  [native] fail.json (from 127.0.0.10)" in text
+    assert "step 3 (HTTP GET /0a0000000001.ini): got served (HTTP 200, answered by acme)" in text
+    assert text.endswith("3 of 5 sequence runs passed, 3 problems")
+
+
+@pytest.mark.parametrize(("runtime", "as_bundled"), [("native", False), ("wasm", True)])
+async def test_the_fixture_passes_as_addon_and_as_bundled(runtime: str, as_bundled: bool) -> None:
+    """All sequences pass; leak.json shows the module cannot read, list or send its tests/
+    (as an add-on they are not installed; loaded in place, the sandbox gets a copy without
+    them), and each sequence's state is gone before the next (ua.json)."""
+    report = await run_module_tests(ACME, [runtime], as_bundled=as_bundled)
+    assert report.problems == [] and report.ok, report.render()
+    assert [(s.name, s.client_ip, len(s.steps)) for s in report.sequences] == [
+        ("leak.json", "127.0.0.10", 3), ("pass.json", "127.0.0.11", 7),
+        ("ua.json", "127.0.0.12", 3)]
+    assert report.sequences[1].steps[1].phone_type == "acme_a"
+
+
+async def test_a_module_without_sequences_fails(tmp_path: Path) -> None:
+    module = tmp_path / "acme"
+    shutil.copytree(ACME, module, ignore=shutil.ignore_patterns("tests"))
+    report = await run_module_tests(module, ["native"])
+    assert not report.ok and report.problems == [
+        "no boot sequences in tests/ (files tests/NAME.json; see docs/module-testing.md)"]
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(PROVHOST), "--data-dir", str(cwd / "data"), *args],
+                          capture_output=True, text=True, check=False, cwd=cwd, timeout=120)
+
+
+def test_cli_exit_codes_and_json(tmp_path: Path) -> None:
+    ok = _cli("module", "test", str(ACME), "--runtime", "native", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert ok.stdout.strip().endswith("3 of 3 sequence runs passed")
+    failing = _failing_copy(tmp_path)
+    bad = _cli("--json", "module", "test", str(failing), "--runtime", "native",
+               "--sequence", "fail.json", cwd=tmp_path)
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    doc = json.loads(bad.stdout)
+    assert doc["ok"] is False and [s["name"] for s in doc["sequences"]] == ["fail.json"]
+    assert [st["ok"] for st in doc["sequences"][0]["steps"]] == [False] * 5
+    usage = _cli("module", "test", str(ACME), "--runtime", "jvm", cwd=tmp_path)
+    assert usage.returncode == 2
+
+
+def test_module_check_validates_and_mentions_sequences(tmp_path: Path) -> None:
+    clean = _cli("module", "check", str(ACME), cwd=tmp_path)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert clean.stdout.splitlines() == [
+        f"{ACME}: no problems found",
+        f"3 boot sequences in tests/ not run by this check: run `provhost module test {ACME}`"]
+    failing = _failing_copy(tmp_path)
+    bad = _cli("module", "check", str(failing), cwd=tmp_path)
+    assert bad.returncode == 1
+    assert bad.stdout.splitlines()[0].startswith(
+        "tests/invalid.json: error: setup[1]: `provhost phone upload` is not allowed")
+    assert "6 boot sequences in tests/" in bad.stdout
+
+
+def test_tests_are_never_installed(empty_bundled_paths: Paths, tmp_path: Path) -> None:
+    """An add-on is installed without tests/, signed or not; the signature covered them."""
+    svc = Service(empty_bundled_paths)
+    try:
+        key = svc.key_generate(tmp_path / "k.pem")
+        svc.key_trust("author", key["public_key"])
+        signed = tmp_path / "acme.zip"
+        svc.module_sign(ACME, tmp_path / "k.pem", signed, "author")
+        installed = svc.module_install(signed)  # no allow_unsigned: the signature verifies
+        assert installed["signed_by"] == "author"
+        root = Path(svc.registry.get("acme").state.path)
+        assert (root / "providers" / "acme.php").is_file() and not (root / "tests").exists()
+    finally:
+        svc.close()
+
+
+def test_a_module_loaded_in_place_runs_from_a_view_without_tests(tmp_path: Path) -> None:
+    (tmp_path / "bundled").mkdir()
+    shutil.copytree(ACME, tmp_path / "bundled" / "acme")
+    paths = Paths(data_dir=tmp_path / "data", bundled_dir=tmp_path / "bundled")
+    svc = Service(paths)
+    try:
+        entry = svc.registry.get("acme")
+        assert (Path(entry.state.path) / "tests").is_dir()
+        view = prepare_module(entry, paths).files_dir
+        assert not (view / "tests").exists()
+        assert (view / "providers" / "acme.php").read_bytes() == (
+            ACME / "providers" / "acme.php").read_bytes()
+        (tmp_path / "bundled" / "acme" / "providers" / "acme.php").write_text("<?php\n")
+        assert prepare_module(entry, paths).files_dir != view  # an edit: a fresh view
+    finally:
+        svc.close()
