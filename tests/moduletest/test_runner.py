@@ -43,10 +43,9 @@ async def test_every_failure_is_reported_by_step_and_reason(tmp_path: Path) -> N
     assert [p.split(":")[0] for p in report.problems] == ["tests/invalid.json"] * 3
     assert "step 2: proto 'gopher'" in report.problems[2]
     seqs = _by_name(report)
-    assert sorted(seqs) == ["fail.json", "leak.json", "pass.json", "setup_fail.json", "ua.json"]
     assert [(n, s.ok) for n, s in seqs.items()] == [
         ("fail.json", False), ("leak.json", True), ("pass.json", True),
-        ("setup_fail.json", False), ("ua.json", True)]
+        ("protocols.json", True), ("setup_fail.json", False), ("ua.json", True)]
     fail = seqs["fail.json"]
     assert fail.client_ip == "127.0.0.10" and fail.setup_error is None
     assert [(s.index, s.result, s.failures) for s in fail.steps] == [
@@ -72,7 +71,7 @@ async def test_every_failure_is_reported_by_step_and_reason(tmp_path: Path) -> N
     text = report.render()
     assert "FAIL  [native] fail.json (from 127.0.0.10)" in text
     assert "step 3 (HTTP GET /0a0000000001.ini): got served (HTTP 200, answered by acme)" in text
-    assert text.endswith("3 of 5 sequence runs passed, 3 problems")
+    assert text.endswith("4 of 6 sequence runs passed, 3 problems")
 
 
 @pytest.mark.parametrize(("runtime", "as_bundled"), [("native", False), ("wasm", True)])
@@ -84,7 +83,7 @@ async def test_the_fixture_passes_as_addon_and_as_bundled(runtime: str, as_bundl
     assert report.problems == [] and report.ok, report.render()
     assert [(s.name, s.client_ip, len(s.steps)) for s in report.sequences] == [
         ("leak.json", "127.0.0.10", 3), ("pass.json", "127.0.0.11", 7),
-        ("ua.json", "127.0.0.12", 3)]
+        ("protocols.json", "127.0.0.12", 4), ("ua.json", "127.0.0.13", 3)]
     assert report.sequences[1].steps[1].phone_type == "acme_a"
 
 
@@ -104,7 +103,7 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_cli_exit_codes_and_json(tmp_path: Path) -> None:
     ok = _cli("module", "test", str(ACME), "--runtime", "native", cwd=tmp_path)
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert ok.stdout.strip().endswith("3 of 3 sequence runs passed")
+    assert ok.stdout.strip().endswith("4 of 4 sequence runs passed")
     failing = _failing_copy(tmp_path)
     bad = _cli("--json", "module", "test", str(failing), "--runtime", "native",
                "--sequence", "fail.json", cwd=tmp_path)
@@ -121,13 +120,13 @@ def test_module_check_validates_and_mentions_sequences(tmp_path: Path) -> None:
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert clean.stdout.splitlines() == [
         f"{ACME}: no problems found",
-        f"3 boot sequences in tests/ not run by this check: run `provhost module test {ACME}`"]
+        f"4 boot sequences in tests/ not run by this check: run `provhost module test {ACME}`"]
     failing = _failing_copy(tmp_path)
     bad = _cli("module", "check", str(failing), cwd=tmp_path)
     assert bad.returncode == 1
     assert bad.stdout.splitlines()[0].startswith(
         "tests/invalid.json: error: setup[1]: `provhost phone upload` is not allowed")
-    assert "6 boot sequences in tests/" in bad.stdout
+    assert "7 boot sequences in tests/" in bad.stdout
 
 
 def test_tests_are_never_installed(empty_bundled_paths: Paths, tmp_path: Path) -> None:
