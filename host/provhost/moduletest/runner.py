@@ -59,6 +59,7 @@ class StepResult:
     phone_type: str | None
     failures: list[str] = field(default_factory=list)
     elapsed_ms: float = 0.0
+    notes: list[str] = field(default_factory=list)  # module errors and warnings (trace)
 
     @property
     def ok(self) -> bool:
@@ -120,6 +121,7 @@ class Report:
                 who = f", answered by {st.module}" if st.module else ""
                 lines.append(f"      {st.label}: got {st.result} ({st.detail}{who})")
                 lines += [f"        - {f}" for f in st.failures]
+                lines += [f"        module said: {n}" for n in st.notes]
         passed = sum(1 for s in self.sequences if s.ok)
         lines.append(f"{passed} of {len(self.sequences)} sequence runs passed"
                      + ("" if not self.problems else f", {len(self.problems)} problems"))
@@ -242,7 +244,8 @@ def _trace_for(scratch: Scratch, ip: str, since: float) -> dict[str, Any] | None
     return None
 
 
-async def _run_step(scratch: Scratch, ip: str, step: Step) -> StepResult:
+async def _run_step(scratch: Scratch, ip: str, step: Step,
+                    bodies: Path | None = None) -> StepResult:
     started = time.time()
     t0 = time.monotonic()
     try:
@@ -255,11 +258,21 @@ async def _run_step(scratch: Scratch, ip: str, step: Step) -> StepResult:
                       module=trace.get("answered_by") if trace else None,
                       phone_type=trace.get("phone_type") if trace else None,
                       trace_found=trace is not None)
+    notes = [f"{s.get('module')} {s.get('script')}: {s.get('decision')}: {s.get('detail')}"
+             for s in (trace or {}).get("steps", [])
+             if s.get("decision") == "error" or "warning" in str(s.get("detail", "")).lower()]
+    if bodies is not None and reply.result == "served" and reply.body is not None:
+        name = step.path.strip("/").replace("/", "_") or "root"
+        target = bodies / f"step{step.index:02d}-{name}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(reply.body)
     return StepResult(step.index, step.label(), reply.result, reply.detail, outcome.module,
-                      outcome.phone_type, differences(step, outcome), round(elapsed, 2))
+                      outcome.phone_type, differences(step, outcome), round(elapsed, 2), notes)
 
 
-async def run_sequence(scratch: Scratch, seq: BootSequence, ip: str) -> SequenceResult:
+async def run_sequence(scratch: Scratch, seq: BootSequence, ip: str,
+                       bodies: Path | None = None) -> SequenceResult:
+    """Run one sequence from `ip`; with `bodies`, every received body is saved there."""
     result = SequenceResult(seq.name, seq.description, ip, scratch.runtime)
     base = _Baseline.take(scratch)
     try:
@@ -268,7 +281,9 @@ async def run_sequence(scratch: Scratch, seq: BootSequence, ip: str) -> Sequence
             if _module_states(scratch) != base.modules:
                 await scratch.refresh()
             for step in seq.steps:
-                result.steps.append(await _run_step(scratch, ip, step))
+                result.steps.append(await _run_step(
+                    scratch, ip, step,
+                    None if bodies is None else bodies / scratch.runtime / seq.name[:-5]))
     finally:
         await _restore(scratch, base)
     return result
@@ -277,11 +292,13 @@ async def run_sequence(scratch: Scratch, seq: BootSequence, ip: str) -> Sequence
 # -- the whole module ----------------------------------------------------------------------
 async def run_module_tests(source: Path, runtimes: list[str] | tuple[str, ...] = RUNTIMES, *,
                            with_bundled: bool = False, as_bundled: bool | None = None,
-                           only: list[str] | None = None) -> Report:
+                           only: list[str] | None = None,
+                           bodies: Path | None = None) -> Report:
     """Replay every sequence of the module at `source` (directory or zip) on each runtime.
 
     `as_bundled`: None detects it (a directory inside the bundled modules directory);
-    `only`: sequence file names to run (default all)."""
+    `only`: sequence file names to run (default all); `bodies`: a directory to save every
+    received body in (RUNTIME/SEQUENCE/stepNN-PATH)."""
     source = Path(source)
     report = Report(str(source), runtimes=list(runtimes))
     unknown = [r for r in runtimes if r not in RUNTIMES]
@@ -320,7 +337,7 @@ async def run_module_tests(source: Path, runtimes: list[str] | tuple[str, ...] =
                 report.module_id, report.version = s.module_id, s.version
                 for n, seq in enumerate(sequences):
                     report.sequences.append(
-                        await run_sequence(s, seq, f"127.0.0.{FIRST_HOST + n}"))
+                        await run_sequence(s, seq, f"127.0.0.{FIRST_HOST + n}", bodies))
         except (ServiceError, FormatError, OSError, RuntimeError, StopIteration) as e:
             report.problems.append(f"[{rt}] the scratch server could not run the module: {e}")
     return report
@@ -334,6 +351,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="run beside the bundled modules (does it coexist with their chain?)")
     p.add_argument("--sequence", action="append", default=[], metavar="NAME.json",
                    help="run only this sequence file of tests/ (repeatable)")
+    p.add_argument("--bodies", metavar="DIR",
+                   help="save every file received under DIR/RUNTIME/SEQUENCE/ (to see why a "
+                        "check failed)")
 
 
 def run_cli(a: argparse.Namespace) -> Report:
@@ -343,4 +363,5 @@ def run_cli(a: argparse.Namespace) -> Report:
     runtimes = list(RUNTIMES) if a.runtime == "both" else [a.runtime]
     return trio.run(lambda: run_module_tests(Path(a.source), runtimes,
                                              with_bundled=a.with_bundled,
-                                             only=a.sequence or None))
+                                             only=a.sequence or None,
+                                             bodies=Path(a.bodies) if a.bodies else None))
