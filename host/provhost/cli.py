@@ -92,10 +92,16 @@ def _sequences_note(source: Path) -> str:
             f"run `provhost module test {source}`") if n else ""
 
 
-def _moduletest_arguments(p: argparse.ArgumentParser) -> None:
-    from provhost.moduletest.runner import add_arguments
+def _moduletest_arguments(p: argparse.ArgumentParser, record: bool = False) -> None:
+    from provhost.moduletest import arguments
 
-    add_arguments(p)
+    (arguments.add_record_arguments if record else arguments.add_test_arguments)(p)
+
+
+def _module_record(svc: Service, a: argparse.Namespace) -> Any:
+    from provhost.moduletest.record_cli import run
+
+    return run(svc, a)
 
 
 def _module_test(svc: Service, a: argparse.Namespace) -> Any:
@@ -212,6 +218,9 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
     p = command(mg, ("module", "test"), "replay the module's boot sequences (tests/*.json) "
                 "against a scratch server, per runtime; exit 1 on any difference", _module_test)
     _moduletest_arguments(p)
+    p = command(mg, ("module", "record"), "write a boot sequence (tests/NAME.json) from a "
+                "phone's real traffic: request traces or a tshark capture", _module_record)
+    _moduletest_arguments(p, record=True)
     p = command(mg, ("module", "verify"), "check a module's signature against trusted keys",
                 lambda s, a: s.module_verify(Path(a.source)))
     p.add_argument("source")

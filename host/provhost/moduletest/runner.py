@@ -343,19 +343,6 @@ async def run_module_tests(source: Path, runtimes: list[str] | tuple[str, ...] =
     return report
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    """The options of `provhost module test` (the CLI adds the command itself)."""
-    p.add_argument("source", help="module directory or zip")
-    p.add_argument("--runtime", choices=["native", "wasm", "both"], default="both")
-    p.add_argument("--with-bundled", action="store_true",
-                   help="run beside the bundled modules (does it coexist with their chain?)")
-    p.add_argument("--sequence", action="append", default=[], metavar="NAME.json",
-                   help="run only this sequence file of tests/ (repeatable)")
-    p.add_argument("--bodies", metavar="DIR",
-                   help="save every file received under DIR/RUNTIME/SEQUENCE/ (to see why a "
-                        "check failed)")
-
-
 def run_cli(a: argparse.Namespace) -> Report:
     if not getattr(a, "verbose", False):  # the scratch server's request log is noise here
         logging.getLogger("provhost").setLevel(logging.WARNING)
