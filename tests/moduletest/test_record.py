@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import trio
-from provhost.moduletest import clients
+from provhost.moduletest import clients, record_cli
 from provhost.moduletest.record import (
     UPLOAD_PLACEHOLDER,
     RecordError,
@@ -28,8 +29,9 @@ PHONE = "127.0.0.77"
 OTHER = "127.0.0.78"
 
 
-async def _boot_a_phone() -> tuple[list[dict], dict[str, list[str]]]:
-    """An Acme booting against a scratch server, and another phone beside it."""
+async def _boot_a_phone() -> tuple[list[dict], dict[str, list[str]], dict]:
+    """An Acme booting against a scratch server, and another phone beside it; the traces,
+    the phone's lines, and what `module record --from-traces` makes of it through the API."""
     async with scratch_server(ACME, "native", as_bundled=False) as s:
         s.svc.phone_add("0a0000000005", "acme_a", "acme")
         s.svc.line_add("50", phone="0a0000000005")
@@ -44,11 +46,15 @@ async def _boot_a_phone() -> tuple[list[dict], dict[str, list[str]]]:
         assert (await clients.tftp_get(t, OTHER, "/nothing.cfg")).result == "not_found"
         traces = await trio.to_thread.run_sync(s.api, "GET", "/traces?limit=500")
         lines = {"0a0000000005": [r["telnum"] for r in s.svc.line_list("0a0000000005")]}
-    return traces, lines
+        args = argparse.Namespace(from_tshark=None, from_traces="api", client=PHONE,
+                                  api=f"http://127.0.0.1:{s.api_port}", description="",
+                                  output=None, json=True)
+        via_api = await trio.to_thread.run_sync(record_cli.run, s.svc, args)
+    return traces, lines, via_api
 
 
 async def test_recorded_traces_replay_green(tmp_path: Path) -> None:
-    traces, lines = await _boot_a_phone()
+    traces, lines, via_api = await _boot_a_phone()
     with pytest.raises(RecordError, match=r"several addresses.*127\.0\.0\.77 \(4\)"):
         from_traces(traces)
     doc = from_traces(traces, PHONE, lines=lines)
@@ -65,6 +71,7 @@ async def test_recorded_traces_replay_green(tmp_path: Path) -> None:
         {"proto": "http", "path": "/0a0000000005-log.txt", "method": "PUT",
          "body": UPLOAD_PLACEHOLDER, "expect": "upload_accepted", "module": "acme"},
     ]
+    assert via_api == doc  # the CLI's API path: same traces, lines looked up by the API
     module = tmp_path / "acme"
     shutil.copytree(ACME, module, ignore=shutil.ignore_patterns("tests"))
     (module / "tests").mkdir()
@@ -74,7 +81,7 @@ async def test_recorded_traces_replay_green(tmp_path: Path) -> None:
 
 
 def test_cli_records_from_a_traces_file(tmp_path: Path) -> None:
-    traces, _ = trio.run(_boot_a_phone)
+    traces, _, _ = trio.run(_boot_a_phone)
     saved = tmp_path / "traces.json"
     saved.write_text(json.dumps(traces))
     out = tmp_path / "boot.json"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from provhost.moduletest.runner import Report, run_module_tests
+from provhost.moduletest.scratch import scratch_server
 from provhost.paths import Paths
 from provhost.prepare import prepare_module
 from provhost.service import Service
@@ -161,3 +162,20 @@ def test_a_module_loaded_in_place_runs_from_a_view_without_tests(tmp_path: Path)
         assert prepare_module(entry, paths).files_dir != view  # an edit: a fresh view
     finally:
         svc.close()
+
+
+async def test_with_bundled_runs_beside_the_chain_replacing_its_namesake(tmp_path: Path) -> None:
+    """--with-bundled: every bundled module is there, except that a module with the id of
+    the one under test (a developer's copy of it) is replaced by the copy."""
+    bundled = Paths.from_env(tmp_path).bundled_dir
+    ids = sorted(d.name for d in bundled.iterdir() if (d / "info").is_file())
+    copy = tmp_path / "cisco-spa"
+    shutil.copytree(bundled / "cisco-spa", copy)
+    async with scratch_server(copy, "native", as_bundled=False, with_bundled=True) as s:
+        entries = {e.id: e for e in s.svc.registry.entries()}
+        assert "acme" not in entries and "cisco-spa" in ids
+        assert sorted(entries) == sorted(ids)
+        assert entries["cisco-spa"].state.kind == "addon"
+        assert all(e.state.kind == "bundled" for i, e in entries.items() if i != "cisco-spa")
+    report = await run_module_tests(ACME, ["native"], with_bundled=True)
+    assert report.ok, report.render()

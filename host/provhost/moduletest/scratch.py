@@ -28,6 +28,8 @@ from typing import Any
 import trio
 
 from provhost.moduleformat.archive import extract_module
+from provhost.moduleformat.info import parse_info
+from provhost.moduleformat.model import FormatError
 from provhost.paths import Paths
 from provhost.runtime.interface import Runtime
 from provhost.server.api_app import load_or_create_token
@@ -115,6 +117,13 @@ class Scratch:
                                       {"runtime": self.runtime})
 
 
+def _module_id(root: Path) -> str | None:
+    try:
+        return parse_info((root / "info").read_text(encoding="utf-8")).id
+    except (OSError, UnicodeDecodeError, FormatError):
+        return None  # the registry says what is wrong when it loads it
+
+
 def is_bundled_source(source: Path, bundled_dir: Path) -> bool:
     """A directory directly inside the bundled modules directory."""
     source = Path(source)
@@ -132,17 +141,20 @@ async def scratch_server(source: Path, runtime: str, *, as_bundled: bool,
         root.chmod(0o755)  # firmware sandboxes run as nobody
         own_bundled = root / "bundled"
         own_bundled.mkdir()
-        if as_bundled and not with_bundled:
-            extract_module(source, own_bundled / Path(source).name)
-        svc = Service(Paths(data_dir=root / "data",
-                            bundled_dir=real_bundled if with_bundled else own_bundled))
+        copy = extract_module(source, root / "source")  # what was validated is what runs
+        source_id = _module_id(copy)
+        if with_bundled:  # the bundled chain, the module under test instead of its namesake
+            for d in sorted(Path(real_bundled).iterdir()):
+                if d.is_dir() and (d / "info").is_file() and _module_id(d) != source_id:
+                    (own_bundled / d.name).symlink_to(d.resolve())
+        if as_bundled:
+            copy = copy.rename(own_bundled / Path(source).name)
+        svc = Service(Paths(data_dir=root / "data", bundled_dir=own_bundled))
         try:
             if as_bundled:
-                module_id = next(e.id for e in svc.registry.entries()
-                                 if Path(e.state.path).name == Path(source).name)
+                module_id = source_id
             else:
-                module_id = svc.module_install(Path(source), allow_unsigned=True,
-                                               force=True)["id"]
+                module_id = svc.module_install(copy, allow_unsigned=True, force=True)["id"]
             entry = svc.registry.get(module_id)
             svc.module_runtime(module_id, runtime)
             cert = key = None
