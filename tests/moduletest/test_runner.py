@@ -45,10 +45,10 @@ async def test_every_failure_is_reported_by_step_and_reason(tmp_path: Path) -> N
     assert "step 2: proto 'gopher'" in report.problems[2]
     seqs = _by_name(report)
     assert [(n, s.ok) for n, s in seqs.items()] == [
-        ("fail.json", False), ("leak.json", True), ("pass.json", True),
+        ("disabled.json", True), ("fail.json", False), ("leak.json", True), ("pass.json", True),
         ("protocols.json", True), ("setup_fail.json", False), ("ua.json", True)]
     fail = seqs["fail.json"]
-    assert fail.client_ip == "127.0.0.10" and fail.setup_error is None
+    assert fail.client_ip == "127.0.0.11" and fail.setup_error is None
     assert [(s.index, s.result, s.failures) for s in fail.steps] == [
         (1, "not_found", ["expected served, got not_found (TFTP error 1 (file not found))"]),
         (2, "served", ["expected module 'yealink', the trace says 'acme'",
@@ -70,9 +70,9 @@ async def test_every_failure_is_reported_by_step_and_reason(tmp_path: Path) -> N
         "setup[1] ['phone', 'add', '0a0000000009', 'no_such_type']: no enabled module has a "
         "phone type 'no_such_type'")
     text = report.render()
-    assert "FAIL  [native] fail.json (from 127.0.0.10)" in text
+    assert "FAIL  [native] fail.json (from 127.0.0.11)" in text
     assert "step 3 (HTTP GET /0a0000000001.ini): got served (HTTP 200, answered by acme)" in text
-    assert text.endswith("4 of 6 sequence runs passed, 3 problems")
+    assert text.endswith("5 of 7 sequence runs passed, 3 problems")
 
 
 @pytest.mark.parametrize(("runtime", "as_bundled"), [("native", False), ("wasm", True)])
@@ -83,9 +83,10 @@ async def test_the_fixture_passes_as_addon_and_as_bundled(runtime: str, as_bundl
     report = await run_module_tests(ACME, [runtime], as_bundled=as_bundled)
     assert report.problems == [] and report.ok, report.render()
     assert [(s.name, s.client_ip, len(s.steps)) for s in report.sequences] == [
-        ("leak.json", "127.0.0.10", 3), ("pass.json", "127.0.0.11", 7),
-        ("protocols.json", "127.0.0.12", 4), ("ua.json", "127.0.0.13", 3)]
-    assert report.sequences[1].steps[1].phone_type == "acme_a"
+        ("disabled.json", "127.0.0.10", 2), ("leak.json", "127.0.0.11", 3),
+        ("pass.json", "127.0.0.12", 7), ("protocols.json", "127.0.0.13", 4),
+        ("ua.json", "127.0.0.14", 3)]
+    assert report.sequences[2].steps[1].phone_type == "acme_a"
 
 
 async def test_a_module_without_sequences_fails(tmp_path: Path) -> None:
@@ -104,7 +105,7 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_cli_exit_codes_and_json(tmp_path: Path) -> None:
     ok = _cli("module", "test", str(ACME), "--runtime", "native", cwd=tmp_path)
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert ok.stdout.strip().endswith("4 of 4 sequence runs passed")
+    assert ok.stdout.strip().endswith("5 of 5 sequence runs passed")
     failing = _failing_copy(tmp_path)
     bad = _cli("--json", "module", "test", str(failing), "--runtime", "native",
                "--sequence", "fail.json", cwd=tmp_path)
@@ -121,13 +122,13 @@ def test_module_check_validates_and_mentions_sequences(tmp_path: Path) -> None:
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert clean.stdout.splitlines() == [
         f"{ACME}: no problems found",
-        f"4 boot sequences in tests/ not run by this check: run `provhost module test {ACME}`"]
+        f"5 boot sequences in tests/ not run by this check: run `provhost module test {ACME}`"]
     failing = _failing_copy(tmp_path)
     bad = _cli("module", "check", str(failing), cwd=tmp_path)
     assert bad.returncode == 1
     assert bad.stdout.splitlines()[0].startswith(
         "tests/invalid.json: error: setup[1]: `provhost phone upload` is not allowed")
-    assert "7 boot sequences in tests/" in bad.stdout
+    assert "8 boot sequences in tests/" in bad.stdout
 
 
 def test_tests_are_never_installed(empty_bundled_paths: Paths, tmp_path: Path) -> None:
@@ -179,3 +180,20 @@ async def test_with_bundled_runs_beside_the_chain_replacing_its_namesake(tmp_pat
         assert all(e.state.kind == "bundled" for i, e in entries.items() if i != "cisco-spa")
     report = await run_module_tests(ACME, ["native"], with_bundled=True)
     assert report.ok, report.render()
+
+
+async def test_a_zip_runs_like_its_directory(tmp_path: Path) -> None:
+    archive = shutil.make_archive(str(tmp_path / "acme"), "zip", ACME)
+    report = await run_module_tests(Path(archive), ["native"], only=["ua.json", "nope.json"])
+    assert [s.name for s in report.sequences] == ["ua.json"] and report.sequences[0].ok
+    assert report.problems == ["no valid sequence 'nope.json' in tests/"] and not report.ok
+
+
+async def test_an_uninstallable_module_is_one_clear_problem(tmp_path: Path) -> None:
+    module = tmp_path / "acme"
+    shutil.copytree(ACME, module)
+    (module / "phone_types").write_text("acme_a 2 \"unterminated\n")
+    report = await run_module_tests(module, ["native"])
+    assert not report.ok and report.sequences == []
+    assert len(report.problems) == 1 and report.problems[0].startswith(
+        "[native] the scratch server could not run the module: invalid module: phone_types:1")

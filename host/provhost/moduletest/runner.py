@@ -338,9 +338,23 @@ async def run_module_tests(source: Path, runtimes: list[str] | tuple[str, ...] =
                 for n, seq in enumerate(sequences):
                     report.sequences.append(
                         await run_sequence(s, seq, f"127.0.0.{FIRST_HOST + n}", bodies))
-        except (ServiceError, FormatError, OSError, RuntimeError, StopIteration) as e:
-            report.problems.append(f"[{rt}] the scratch server could not run the module: {e}")
+        except Exception as e:  # only the expected kinds are reported, see _why
+            why = _why(e)
+            if why is None:
+                raise
+            report.problems.append(f"[{rt}] the scratch server could not run the module: {why}")
     return report
+
+
+def _why(e: BaseException) -> str | None:
+    """The message of an expected failure (also inside trio's exception groups), or None
+    for a bug, which should surface as one."""
+    if isinstance(e, BaseExceptionGroup):
+        parts = [_why(x) for x in e.exceptions]
+        return None if None in parts else "; ".join(p for p in parts if p)
+    if isinstance(e, (ServiceError, FormatError, OSError, RuntimeError)):
+        return str(e)
+    return None
 
 
 def run_cli(a: argparse.Namespace) -> Report:
