@@ -179,6 +179,9 @@ def _run_setup(scratch: Scratch, seq: BootSequence) -> str | None:
             handlers[key](scratch.svc, ns)
         except (ServiceError, ValueError, OSError) as e:
             return f"setup[{i}] {list(args)}: {e}"
+        except Exception as e:  # a provhost bug: still one line in the report, not a crash
+            log.exception("setup command %s failed", list(args))
+            return f"setup[{i}] {list(args)}: internal error {type(e).__name__}: {e}"
     return None
 
 
@@ -253,7 +256,9 @@ async def _run_step(scratch: Scratch, ip: str, step: Step,
     except (OSError, TimeoutError, EOFError) as e:
         reply = clients.Reply("error", f"the request failed: {e}")
     elapsed = (time.monotonic() - t0) * 1000
-    trace = await trio.to_thread.run_sync(_trace_for, scratch, ip, started - 0.5)
+    # The server stamps a trace when the request arrives, after `started` on the same clock;
+    # a request the chain never saw has none, and is not given its predecessor's.
+    trace = await trio.to_thread.run_sync(_trace_for, scratch, ip, started)
     outcome = Outcome(reply.result, reply.detail, reply.status, reply.body,
                       module=trace.get("answered_by") if trace else None,
                       phone_type=trace.get("phone_type") if trace else None,
