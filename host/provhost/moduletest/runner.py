@@ -30,14 +30,12 @@ from provhost.moduleformat.archive import extract_module
 from provhost.moduleformat.model import FormatError
 from provhost.moduletest import clients
 from provhost.moduletest.checks import Outcome, differences
+from provhost.moduletest.discover import read_sequences
 from provhost.moduletest.scratch import Scratch, is_bundled_source, scratch_server
 from provhost.moduletest.sequence import (
     TESTS_DIR,
     BootSequence,
-    SequenceProblem,
     Step,
-    check_sequence,
-    is_sequence_name,
 )
 from provhost.paths import Paths
 from provhost.service import ServiceError
@@ -126,38 +124,6 @@ class Report:
         lines.append(f"{passed} of {len(self.sequences)} sequence runs passed"
                      + ("" if not self.problems else f", {len(self.problems)} problems"))
         return "\n".join(lines)
-
-
-# -- reading the sequences -----------------------------------------------------------------
-def read_sequences(root: Path) -> tuple[list[BootSequence], list[SequenceProblem]]:
-    """Every tests/*.json of an unpacked module root, parsed, in name order."""
-    folder = root / TESTS_DIR
-    found: list[BootSequence] = []
-    problems: list[SequenceProblem] = []
-    if not folder.is_dir():
-        return found, problems
-    for path in sorted(folder.iterdir()):
-        rel = f"{TESTS_DIR}/{path.name}"
-        if not path.is_file() or not is_sequence_name(rel):
-            continue
-        seq, errs = check_sequence(path.read_bytes(), rel)
-        problems += errs
-        if seq is not None:
-            found.append(seq)
-    return found, problems
-
-
-def count_sequences(source: Path) -> int:
-    """How many files tests/*.json the module at `source` has (valid or not); 0 when it
-    cannot even be unpacked (`module check` reports that)."""
-    with tempfile.TemporaryDirectory(prefix="provhost-sequences-") as tmp:
-        try:
-            root = extract_module(Path(source), Path(tmp) / "m")
-        except FormatError:
-            return 0
-        folder = root / TESTS_DIR
-        return sum(1 for p in folder.iterdir() if p.is_file()
-                   and is_sequence_name(f"{TESTS_DIR}/{p.name}")) if folder.is_dir() else 0
 
 
 # -- setup through the CLI's own code path -------------------------------------------------
