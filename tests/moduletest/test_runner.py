@@ -107,8 +107,8 @@ def test_cli_exit_codes_and_json(tmp_path: Path) -> None:
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert ok.stdout.strip().endswith("5 of 5 sequence runs passed")
     failing = _failing_copy(tmp_path)
-    bad = _cli("--json", "module", "test", str(failing), "--runtime", "native",
-               "--sequence", "fail.json", cwd=tmp_path)
+    bad = _cli("module", "test", str(failing), "--runtime", "native",
+               "--sequence", "fail.json", "--json", cwd=tmp_path)
     assert bad.returncode == 1, bad.stdout + bad.stderr
     doc = json.loads(bad.stdout)
     assert doc["ok"] is False and [s["name"] for s in doc["sequences"]] == ["fail.json"]

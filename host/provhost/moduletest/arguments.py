@@ -14,6 +14,7 @@ def add_test_arguments(p: argparse.ArgumentParser) -> None:
                    help="run beside the bundled modules (does it coexist with their chain?)")
     p.add_argument("--sequence", action="append", default=[], metavar="NAME.json",
                    help="run only this sequence file of tests/ (repeatable)")
+    _json(p)
     p.add_argument("--bodies", metavar="DIR",
                    help="save every file received under DIR/RUNTIME/SEQUENCE/ (to see why a "
                         "check failed)")
@@ -33,3 +34,10 @@ def add_record_arguments(p: argparse.ArgumentParser) -> None:
                    help="API base URL (default http://127.0.0.1:$PROVHOST_API_PORT or 8081)")
     p.add_argument("--description", default="")
     p.add_argument("-o", "--output", help="write the sequence here (default: print it)")
+    _json(p)
+
+
+def _json(p: argparse.ArgumentParser) -> None:
+    """`--json` after the command too (`provhost module test X --json`), as well as before."""
+    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                   help="machine-readable output")
