@@ -197,3 +197,13 @@ async def test_an_uninstallable_module_is_one_clear_problem(tmp_path: Path) -> N
     assert not report.ok and report.sequences == []
     assert len(report.problems) == 1 and report.problems[0].startswith(
         "[native] the scratch server could not run the module: invalid module: phone_types:1")
+
+
+async def test_files_from_outside_replace_the_modules_own(tmp_path: Path) -> None:
+    """An administrator's recording, run against a module (here: the fixture)."""
+    mine = tmp_path / "my-phone.json"
+    shutil.copy(ACME / "tests" / "ua.json", mine)
+    report = await run_module_tests(ACME, ["native"], files=[mine, tmp_path / "gone.json"])
+    assert [(s.name, s.ok) for s in report.sequences] == [("my-phone.json", True)]
+    assert report.problems == [f"{tmp_path / 'gone.json'}: cannot read it: No such file or "
+                               "directory"]

@@ -14,6 +14,9 @@ def add_test_arguments(p: argparse.ArgumentParser) -> None:
                    help="run beside the bundled modules (does it coexist with their chain?)")
     p.add_argument("--sequence", action="append", default=[], metavar="NAME.json",
                    help="run only this sequence file of tests/ (repeatable)")
+    p.add_argument("--file", action="append", default=[], metavar="PATH",
+                   help="run this sequence file instead of the module's own (repeatable): "
+                        "e.g. a recording of your phone against a bundled module")
     _json(p)
     p.add_argument("--bodies", metavar="DIR",
                    help="save every file received under DIR/RUNTIME/SEQUENCE/ (to see why a "

@@ -47,3 +47,20 @@ def count_sequences(source: Path) -> int:
         folder = root / TESTS_DIR
         return sum(1 for p in folder.iterdir() if p.is_file()
                    and is_sequence_name(f"{TESTS_DIR}/{p.name}")) if folder.is_dir() else 0
+
+
+def read_files(paths: list[Path]) -> tuple[list[BootSequence], list[SequenceProblem]]:
+    """Sequence files given by path (outside any module), in the order given."""
+    found: list[BootSequence] = []
+    problems: list[SequenceProblem] = []
+    for path in paths:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as e:
+            problems.append(SequenceProblem(str(path), "", f"cannot read it: {e.strerror}"))
+            continue
+        seq, errs = check_sequence(data, str(path))
+        problems += errs
+        if seq is not None:
+            found.append(seq)
+    return found, problems

@@ -30,7 +30,7 @@ from provhost.moduleformat.archive import extract_module
 from provhost.moduleformat.model import FormatError
 from provhost.moduletest import clients
 from provhost.moduletest.checks import Outcome, differences
-from provhost.moduletest.discover import read_sequences
+from provhost.moduletest.discover import read_files, read_sequences
 from provhost.moduletest.scratch import Scratch, is_bundled_source, scratch_server
 from provhost.moduletest.sequence import (
     TESTS_DIR,
@@ -264,12 +264,14 @@ async def run_sequence(scratch: Scratch, seq: BootSequence, ip: str,
 async def run_module_tests(source: Path, runtimes: list[str] | tuple[str, ...] = RUNTIMES, *,
                            with_bundled: bool = False, as_bundled: bool | None = None,
                            only: list[str] | None = None,
-                           bodies: Path | None = None) -> Report:
+                           bodies: Path | None = None,
+                           files: list[Path] | None = None) -> Report:
     """Replay every sequence of the module at `source` (directory or zip) on each runtime.
 
     `as_bundled`: None detects it (a directory inside the bundled modules directory);
     `only`: sequence file names to run (default all); `bodies`: a directory to save every
-    received body in (RUNTIME/SEQUENCE/stepNN-PATH)."""
+    received body in (RUNTIME/SEQUENCE/stepNN-PATH); `files`: sequence files to run instead
+    of the module's own (an administrator's recording of an unusual phone)."""
     source = Path(source)
     report = Report(str(source), runtimes=list(runtimes))
     unknown = [r for r in runtimes if r not in RUNTIMES]
@@ -282,7 +284,7 @@ async def run_module_tests(source: Path, runtimes: list[str] | tuple[str, ...] =
         except FormatError as e:
             report.problems.append(str(e))
             return report
-        sequences, problems = read_sequences(root)
+        sequences, problems = read_sequences(root) if files is None else read_files(files)
     report.problems += [str(p) for p in problems]
     if only:
         missing = sorted(set(only) - {s.name for s in sequences})
@@ -336,4 +338,5 @@ def run_cli(a: argparse.Namespace) -> Report:
     return trio.run(lambda: run_module_tests(Path(a.source), runtimes,
                                              with_bundled=a.with_bundled,
                                              only=a.sequence or None,
-                                             bodies=Path(a.bodies) if a.bodies else None))
+                                             bodies=Path(a.bodies) if a.bodies else None,
+                                             files=[Path(f) for f in a.file] or None))
