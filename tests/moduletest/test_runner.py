@@ -45,10 +45,10 @@ async def test_every_failure_is_reported_by_step_and_reason(tmp_path: Path) -> N
     assert "step 2: proto 'gopher'" in report.problems[2]
     seqs = _by_name(report)
     assert [(n, s.ok) for n, s in seqs.items()] == [
-        ("disabled.json", True), ("fail.json", False), ("leak.json", True), ("pass.json", True),
+        ("auth.json", True), ("disabled.json", True), ("fail.json", False), ("leak.json", True), ("pass.json", True),
         ("protocols.json", True), ("setup_fail.json", False), ("ua.json", True)]
     fail = seqs["fail.json"]
-    assert fail.client_ip == "127.0.0.11" and fail.setup_error is None
+    assert fail.client_ip == "127.0.0.12" and fail.setup_error is None
     assert [(s.index, s.result, s.failures) for s in fail.steps] == [
         (1, "not_found", ["expected served, got not_found (TFTP error 1 (file not found))"]),
         (2, "served", ["expected module 'yealink', the trace says 'acme'",
@@ -64,15 +64,17 @@ async def test_every_failure_is_reported_by_step_and_reason(tmp_path: Path) -> N
         (4, "not_found", ["expected served, got not_found (HTTP 404)",
                           "expected HTTP status 200, got 404"]),
         (5, "upload_accepted", ["expected refused, got upload_accepted (HTTP 204)"]),
+        (6, "error", ["expected served, got error (auth_mac: phone 0a0000000001 has no "
+                      "provisioning credentials (setup: [\"phone\", \"auth\", MAC, \"on\"]))"]),
     ]
     setup = seqs["setup_fail.json"]
     assert setup.steps == [] and setup.setup_error == (
         "setup[1] ['phone', 'add', '0a0000000009', 'no_such_type']: no enabled module has a "
         "phone type 'no_such_type'")
     text = report.render()
-    assert "FAIL  [native] fail.json (from 127.0.0.11)" in text
+    assert "FAIL  [native] fail.json (from 127.0.0.12)" in text
     assert "step 3 (HTTP GET /0a0000000001.ini): got served (HTTP 200, answered by acme)" in text
-    assert text.endswith("5 of 7 sequence runs passed, 3 problems")
+    assert text.endswith("6 of 8 sequence runs passed, 3 problems")
 
 
 @pytest.mark.parametrize(("runtime", "as_bundled"), [("native", False), ("wasm", True)])
@@ -83,10 +85,10 @@ async def test_the_fixture_passes_as_addon_and_as_bundled(runtime: str, as_bundl
     report = await run_module_tests(ACME, [runtime], as_bundled=as_bundled)
     assert report.problems == [] and report.ok, report.render()
     assert [(s.name, s.client_ip, len(s.steps)) for s in report.sequences] == [
-        ("disabled.json", "127.0.0.10", 2), ("leak.json", "127.0.0.11", 3),
-        ("pass.json", "127.0.0.12", 7), ("protocols.json", "127.0.0.13", 4),
-        ("ua.json", "127.0.0.14", 3)]
-    assert report.sequences[2].steps[1].phone_type == "acme_a"
+        ("auth.json", "127.0.0.10", 3), ("disabled.json", "127.0.0.11", 2),
+        ("leak.json", "127.0.0.12", 3), ("pass.json", "127.0.0.13", 7),
+        ("protocols.json", "127.0.0.14", 4), ("ua.json", "127.0.0.15", 3)]
+    assert report.sequences[3].steps[1].phone_type == "acme_a"
 
 
 async def test_a_module_without_sequences_fails(tmp_path: Path) -> None:
@@ -105,14 +107,14 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_cli_exit_codes_and_json(tmp_path: Path) -> None:
     ok = _cli("module", "test", str(ACME), "--runtime", "native", cwd=tmp_path)
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert ok.stdout.strip().endswith("5 of 5 sequence runs passed")
+    assert ok.stdout.strip().endswith("6 of 6 sequence runs passed")
     failing = _failing_copy(tmp_path)
     bad = _cli("module", "test", str(failing), "--runtime", "native",
                "--sequence", "fail.json", "--json", cwd=tmp_path)
     assert bad.returncode == 1, bad.stdout + bad.stderr
     doc = json.loads(bad.stdout)
     assert doc["ok"] is False and [s["name"] for s in doc["sequences"]] == ["fail.json"]
-    assert [st["ok"] for st in doc["sequences"][0]["steps"]] == [False] * 5
+    assert [st["ok"] for st in doc["sequences"][0]["steps"]] == [False] * 6
     usage = _cli("module", "test", str(ACME), "--runtime", "jvm", cwd=tmp_path)
     assert usage.returncode == 2
 
@@ -122,13 +124,13 @@ def test_module_check_validates_and_mentions_sequences(tmp_path: Path) -> None:
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert clean.stdout.splitlines() == [
         f"{ACME}: no problems found",
-        f"5 boot sequences in tests/ not run by this check: run `provhost module test {ACME}`"]
+        f"6 boot sequences in tests/ not run by this check: run `provhost module test {ACME}`"]
     failing = _failing_copy(tmp_path)
     bad = _cli("module", "check", str(failing), cwd=tmp_path)
     assert bad.returncode == 1
     assert bad.stdout.splitlines()[0].startswith(
         "tests/invalid.json: error: setup[1]: `provhost phone upload` is not allowed")
-    assert "8 boot sequences in tests/" in bad.stdout
+    assert "9 boot sequences in tests/" in bad.stdout
 
 
 def test_tests_are_never_installed(empty_bundled_paths: Paths, tmp_path: Path) -> None:

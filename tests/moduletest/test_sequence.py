@@ -93,6 +93,10 @@ def test_defaults_and_single_strings() -> None:
                  "expect": "upload_accepted"}]},
      "tests/x.json: step 1: the FTP server is read-only"),
     ({"steps": [{"path": "/a\nb"}]}, "tests/x.json: step 1: path must be non-empty"),
+    ({"steps": [{"proto": "http", "path": "/a", "auth_mac": "0a00"}]},
+     "tests/x.json: step 1: auth_mac '0a00' is not a MAC address"),
+    ({"steps": [{"path": "/a", "auth_mac": "0a0000000001"}]},
+     "tests/x.json: step 1: auth_mac only applies to http and https"),
     ({"setup": [["user", "add"], "user add bob"], "steps": [{"path": "/a"}]},
      "tests/x.json: setup[2]: must be a non-empty list of strings"),
 ])
@@ -121,8 +125,8 @@ def test_every_problem_is_reported_at_once() -> None:
         "tests/x.json: setup[1]: `provhost phone upload` is not allowed in setup (allowed: "
         "user *; line *; prefix *; settings get|set; phone add|auth|list|password|remove|show;"
         " module disable|enable|list|runtime|sequence)",
-        "tests/x.json: step 2: unknown key 'contians' (known: body, contains, crlf, expect, "
-        "first_line, matches, method, module, name, not_contains, parse, path, phone_type, "
+        "tests/x.json: step 2: unknown key 'contians' (known: auth_mac, body, contains, crlf, "
+        "expect, first_line, matches, method, module, name, not_contains, parse, path, phone_type, "
         "proto, status, user_agent; notes go in \"comment\" or keys starting with \"_\")",
         "tests/x.json: step 2: proto 'gopher' is not one of tftp, http, https, ftp",
     ]

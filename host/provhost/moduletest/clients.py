@@ -12,12 +12,14 @@ from __future__ import annotations
 import ftplib
 import http.client
 import io
+import secrets
 import socket
 import ssl
 from dataclasses import dataclass
 
 import trio
 
+from provhost.sip.auth import AuthError, digest_authorization, parse_challenge
 from provhost.tftp import packets as tp
 
 TIMEOUT = 10.0  # seconds for one request, whatever the protocol
@@ -117,11 +119,10 @@ async def tftp_put(t: Target, source_ip: str, path: str, data: bytes) -> Reply:
 
 
 # -- HTTP(S) -------------------------------------------------------------------------------
-def _http_blocking(t: Target, secure: bool, source_ip: str, method: str, path: str,
-                   user_agent: str, body: bytes | None) -> Reply:
+def _connect(t: Target, secure: bool, source_ip: str) -> http.client.HTTPConnection:
     if secure:
         if t.https is None:
-            return Reply("error", "the scratch server has no HTTPS port")
+            raise OSError("the scratch server has no HTTPS port")
         ctx = ssl.create_default_context()
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE  # the scratch server's own self-signed certificate
@@ -130,13 +131,48 @@ def _http_blocking(t: Target, secure: bool, source_ip: str, method: str, path: s
     else:
         conn = http.client.HTTPConnection(t.host, t.http, timeout=TIMEOUT,
                                           source_address=(source_ip, 0))
-    headers = {"User-Agent": user_agent} if user_agent else {}
+    return conn
+
+
+def _exchange(t: Target, secure: bool, source_ip: str, method: str, path: str,
+              headers: dict[str, str], body: bytes | None
+              ) -> tuple[http.client.HTTPResponse, bytes]:
+    conn = _connect(t, secure, source_ip)
     try:
         conn.request(method, path, body=body, headers=headers)
         resp = conn.getresponse()
-        data = resp.read()
+        return resp, resp.read()
     finally:
         conn.close()
+
+
+def _digest(resp: http.client.HTTPResponse, credentials: tuple[str, str], method: str,
+            path: str) -> str | None:
+    """The Authorization answering the first Digest challenge we can compute (the server
+    offers SHA-256 first), as a phone given these credentials would."""
+    for value in resp.headers.get_all("WWW-Authenticate") or []:
+        try:
+            challenge = parse_challenge(value)
+            if challenge.scheme == "digest":
+                return digest_authorization(challenge, username=credentials[0],
+                                            password=credentials[1], method=method, uri=path,
+                                            cnonce=secrets.token_hex(8))
+        except AuthError:
+            continue
+    return None
+
+
+def _http_blocking(t: Target, secure: bool, source_ip: str, method: str, path: str,
+                   user_agent: str, body: bytes | None,
+                   credentials: tuple[str, str] | None) -> Reply:
+    headers = {"User-Agent": user_agent} if user_agent else {}
+    resp, data = _exchange(t, secure, source_ip, method, path, headers, body)
+    if resp.status == 401 and credentials is not None:
+        authorization = _digest(resp, credentials, method, path)
+        if authorization is None:
+            return Reply("error", "HTTP 401 without a Digest challenge we can answer", 401)
+        headers["Authorization"] = authorization
+        resp, data = _exchange(t, secure, source_ip, method, path, headers, body)
     status = resp.status
     detail = f"HTTP {status}"
     if status in (200, 206) and method == "GET":
@@ -152,9 +188,12 @@ def _http_blocking(t: Target, secure: bool, source_ip: str, method: str, path: s
 
 
 async def http_request(t: Target, secure: bool, source_ip: str, method: str, path: str,
-                       user_agent: str = "", body: bytes | None = None) -> Reply:
+                       user_agent: str = "", body: bytes | None = None,
+                       credentials: tuple[str, str] | None = None) -> Reply:
+    """One HTTP(S) request; with `credentials` (user, password), a 401 Digest challenge is
+    answered once, as a phone that was given them does."""
     return await trio.to_thread.run_sync(_http_blocking, t, secure, source_ip, method, path,
-                                         user_agent, body)
+                                         user_agent, body, credentials)
 
 
 # -- FTP -----------------------------------------------------------------------------------

@@ -201,8 +201,19 @@ async def _send(scratch: Scratch, ip: str, step: Step) -> clients.Reply:
         return await clients.tftp_get(t, ip, step.path)
     if step.proto == "ftp":
         return await clients.ftp_get(t, ip, step.path)
+    credentials = None
+    if step.auth_mac is not None:
+        try:
+            view = scratch.svc.phone_auth_show(step.auth_mac, reveal=True)
+        except ServiceError as e:
+            return clients.Reply("error", f"auth_mac: {e}")
+        if not view.get("password"):
+            return clients.Reply("error", f"auth_mac: phone {step.auth_mac} has no provisioning "
+                                          "credentials (setup: [\"phone\", \"auth\", MAC, "
+                                          "\"on\"])")
+        credentials = (view["user"], view["password"])
     return await clients.http_request(t, step.proto == "https", ip, step.method, step.path,
-                                      step.user_agent, step.body)
+                                      step.user_agent, step.body, credentials)
 
 
 def _trace_for(scratch: Scratch, ip: str, since: float) -> dict[str, Any] | None:

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from provhost.mac import normalize_mac
+
 PROTOS = ("tftp", "http", "https", "ftp")
 METHODS = ("GET", "PUT", "POST")
 EXPECTS = ("served", "not_found", "upload_accepted", "refused")
@@ -37,6 +39,7 @@ SETUP_ALLOWED: dict[str, frozenset[str] | None] = {
 
 _TOP_KEYS = {"description", "setup", "steps"}
 _STEP_KEYS = {"name", "proto", "method", "path", "user_agent", "body", "expect", "status",
+              "auth_mac",
               "module", "phone_type", "parse", "contains", "not_contains", "matches", "crlf",
               "first_line"}
 _CONTENT_CHECKS = ("parse", "contains", "not_contains", "matches", "crlf", "first_line")
@@ -55,6 +58,7 @@ class Step:
     body: bytes | None = None
     expect: str = "served"
     status: int | None = None  # exact HTTP status (http/https only)
+    auth_mac: str | None = None  # answer a Digest challenge with this phone's credentials
     module: str | None = None
     phone_type: str | None = None
     parse: str | None = None
@@ -203,6 +207,14 @@ def _step(index: int, raw: Any, c: _Collector) -> Step | None:
     status = pick("status", int, None, "an integer HTTP status")
     if status is not None and proto not in ("http", "https"):
         c.add(where, "status only applies to http and https")
+    auth_mac = pick("auth_mac", str, None, "a MAC address")
+    if auth_mac is not None:
+        try:
+            auth_mac = normalize_mac(auth_mac)
+        except ValueError:
+            c.add(where, f"auth_mac {auth_mac!r} is not a MAC address")
+        if proto not in ("http", "https"):
+            c.add(where, "auth_mac only applies to http and https (Digest authentication)")
     parse = pick("parse", str, None, "a string")
     if parse is not None and parse not in PARSERS:
         c.add(where, f"parse {parse!r} is not one of {', '.join(PARSERS)}")
@@ -232,6 +244,7 @@ def _step(index: int, raw: Any, c: _Collector) -> Step | None:
         return None
     return Step(index=index, path=path, proto=proto, method=method, name=name,
                 user_agent=user_agent, body=body, expect=expect, status=status,
+                auth_mac=auth_mac,
                 module=pick("module", str, None, "a module id"),
                 phone_type=pick("phone_type", str, None, "a phone type id"),
                 parse=parse, contains=lists["contains"], not_contains=lists["not_contains"],
