@@ -15,6 +15,7 @@ import io
 import secrets
 import socket
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import trio
@@ -47,18 +48,26 @@ class Target:
 
 
 # -- TFTP ----------------------------------------------------------------------------------
-async def _tftp_exchange(sock: trio.socket.SocketType, datagram: bytes,
-                         to: tuple[str, int]) -> tuple[tp.Packet, tuple[str, int]]:
-    """Send, and wait for the answer; resend on silence (the phone's retransmission)."""
+async def _tftp_exchange(sock: trio.socket.SocketType, datagram: bytes, to: tuple[str, int],
+                         peer: tuple[str, int] | None,
+                         wanted: Callable[[tp.Packet], bool] = lambda _: True,
+                         ) -> tuple[tp.Packet, tuple[str, int]]:
+    """Send, then wait for a `wanted` packet (or an error) from `peer` (any, before the
+    server chose its TID); resend only on silence, as a phone does (never on a stray or
+    duplicate datagram: both sides would retransmit, RFC 1350's Sorcerer's Apprentice)."""
     for _ in range(TFTP_RETRIES):
         await sock.sendto(datagram, to)
         with trio.move_on_after(TIMEOUT / TFTP_RETRIES):
             while True:
-                data, peer = await sock.recvfrom(65536)
+                data, sender = await sock.recvfrom(65536)
+                if peer is not None and sender != peer:
+                    continue  # another TID: not ours
                 try:
-                    return tp.decode(data), peer
+                    packet = tp.decode(data)
                 except tp.MalformedPacket:
                     continue
+                if isinstance(packet, tp.Error) or wanted(packet):
+                    return packet, sender
     raise TimeoutError("no answer from the TFTP server")
 
 
@@ -74,16 +83,11 @@ def _tftp_error(packet: tp.Error) -> Reply:
 async def tftp_get(t: Target, source_ip: str, path: str) -> Reply:
     with trio.socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         await sock.bind((source_ip, 0))
-        server: tuple[str, int] = (t.host, t.tftp)
         datagram = tp.encode(tp.Request(tp.Opcode.RRQ, path, "octet"))
         tid: tuple[str, int] | None = None
         expected, body = 1, bytearray()
         while True:
-            packet, peer = await _tftp_exchange(sock, datagram, tid or server)
-            if tid is None:
-                tid = peer
-            elif peer != tid:
-                continue  # a stray datagram (RFC 1350: another TID)
+            packet, tid = await _tftp_exchange(sock, datagram, tid or (t.host, t.tftp), tid)
             if isinstance(packet, tp.Error):
                 return _tftp_error(packet)
             if not isinstance(packet, tp.Data):
@@ -91,7 +95,7 @@ async def tftp_get(t: Target, source_ip: str, path: str) -> Reply:
             if packet.block == expected:
                 body += packet.payload
                 expected = (expected + 1) & 0xFFFF
-            datagram = tp.encode(tp.Ack(packet.block))
+            datagram = tp.encode(tp.Ack(packet.block))  # a duplicate is acknowledged again
             if packet.block == (expected - 1) & 0xFFFF and len(packet.payload) < TFTP_BLOCK:
                 await sock.sendto(datagram, tid)
                 return Reply("served", f"TFTP {len(body)} bytes", None, bytes(body))
@@ -101,21 +105,19 @@ async def tftp_put(t: Target, source_ip: str, path: str, data: bytes) -> Reply:
     with trio.socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         await sock.bind((source_ip, 0))
         datagram = tp.encode(tp.Request(tp.Opcode.WRQ, path, "octet"))
-        tid: tuple[str, int] = (t.host, t.tftp)
-        block = 0
+        tid: tuple[str, int] | None = None
+        block = 0  # the block whose acknowledgement we wait for
         while True:
-            packet, peer = await _tftp_exchange(sock, datagram, tid)
-            if block == 0:
-                tid = peer
+            packet, tid = await _tftp_exchange(
+                sock, datagram, tid or (t.host, t.tftp), tid,
+                lambda p, n=block & 0xFFFF: isinstance(p, tp.Ack) and p.block == n)
             if isinstance(packet, tp.Error):
                 return _tftp_error(packet)
-            if not isinstance(packet, tp.Ack) or packet.block != block:
-                continue
-            sent = block * TFTP_BLOCK
-            if block > 0 and len(data) - (sent - TFTP_BLOCK) < TFTP_BLOCK:
+            if block > 0 and len(data) - (block - 1) * TFTP_BLOCK < TFTP_BLOCK:
                 return Reply("upload_accepted", f"TFTP upload of {len(data)} bytes acknowledged")
+            chunk = data[block * TFTP_BLOCK:(block + 1) * TFTP_BLOCK]
             block += 1
-            datagram = tp.encode(tp.Data(block, data[sent:sent + TFTP_BLOCK]))
+            datagram = tp.encode(tp.Data(block & 0xFFFF, chunk))
 
 
 # -- HTTP(S) -------------------------------------------------------------------------------
