@@ -101,9 +101,8 @@ class Report:
         return out
 
     def render(self) -> str:
-        head = (f"module {self.module_id or '?'} {self.version or ''} from {self.source}, "
-                f"runtimes: {', '.join(self.runtimes)}")
-        lines = [head.replace("  ", " ")]
+        name = " ".join(x for x in (self.module_id or "?", self.version) if x)
+        lines = [f"module {name} from {self.source}, runtimes: {', '.join(self.runtimes)}"]
         lines += [f"ERROR: {p}" for p in self.problems]
         for s in self.sequences:
             where = f"[{s.runtime}] {s.name} (from {s.client_ip})"

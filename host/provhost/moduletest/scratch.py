@@ -33,7 +33,7 @@ from provhost.moduleformat.model import FormatError
 from provhost.paths import Paths
 from provhost.runtime.interface import Runtime
 from provhost.server.api_app import load_or_create_token
-from provhost.server.main import ServerConfig, serve_all
+from provhost.server.main import RuntimeOpener, ServerConfig, serve_all
 from provhost.service import Service
 
 from .clients import Target
@@ -62,7 +62,7 @@ def _self_signed(directory: Path) -> tuple[str, str]:
     return str(cert_path), str(key_path)
 
 
-def _opener(runtime: str) -> Any:
+def _opener(runtime: str) -> RuntimeOpener:
     """Open only what the tested runtime needs; a wasm runtime that cannot start is an
     error here (the server would quietly fall back to native, hiding what was asked)."""
 
