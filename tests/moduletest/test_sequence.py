@@ -190,6 +190,13 @@ def test_wrong_result_and_missing_trace() -> None:
                    "module: no request trace found for this request"]
 
 
+def test_regexes_work_on_crlf_files_either_way() -> None:
+    body = _served(b"a = 1\r\nb = 2\r\n")
+    assert differences(_step(matches=["^a = 1$", "a = 1\r\nb", "b = 2\r\n$"]), body) == []
+    assert differences(_step(matches="^a = 1\n"), _served(b"a = 1\r\n")) == []
+    assert differences(_step(matches="^a = 2$"), body) == ["no match for the regex '^a = 2$'"]
+
+
 def test_crlf_false_means_plain_line_ends() -> None:
     assert differences(_step(crlf=False), _served(b"a\r\nb\r\n")) == [
         "the body has CRLF line ends"]

@@ -73,9 +73,10 @@ def _body_differences(step: Step, body: bytes) -> list[str]:
             at = text.index(s)
             line = text.count("\n", 0, at) + 1
             out.append(f"the body contains {_excerpt(s)} (line {line})")
-    lf_text = text.replace("\r\n", "\n")  # so `$` ends a line of a CRLF file too
+    # As is (a regex may spell out \r\n), else with CRLF as LF so `$` ends a CRLF line too.
+    lf_text = text.replace("\r\n", "\n")
     for pattern in step.matches:
-        if not pattern.search(lf_text):
+        if not pattern.search(text) and not pattern.search(lf_text):
             out.append(f"no match for the regex {_excerpt(pattern.pattern)}")
     if step.crlf is not None:
         lines = text.split("\n")
