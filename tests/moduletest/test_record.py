@@ -108,6 +108,7 @@ TSHARK = (
     "1764790001.000000\t10.0.0.23\t\t\t\tGET\t/001565000001.cfg?x=1\t"
     "Yealink SIP-T46G 28.83.0.50 00:15:65:00:00:01\n"
     "1764790002.000000\t10.0.0.23\t2\t\t001565000001.log\t\t\t\n"
+    "1764790003.000000\t10.0.0.23\t\t\t\tPUT\thttp://10.0.0.1/logs/a.log\t\n"
 )
 
 
@@ -117,7 +118,8 @@ def test_tshark_fields_become_steps_in_time_order() -> None:
         ("tftp", "GET", "/y000000000028.cfg", "served"),
         ("tftp", "GET", "/001565000001.cfg", "served"),
         ("http", "GET", "/001565000001.cfg", "served"),
-        ("tftp", "PUT", "/001565000001.log", "upload_accepted")]
+        ("tftp", "PUT", "/001565000001.log", "upload_accepted"),
+        ("http", "PUT", "/logs/a.log", "upload_accepted")]
     assert doc["steps"][2]["user_agent"].startswith("Yealink SIP-T46G")
     assert all(s["comment"] == "from a capture: check the expectation" for s in doc["steps"])
     with pytest.raises(RecordError, match="several addresses"):

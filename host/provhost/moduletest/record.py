@@ -162,7 +162,10 @@ def from_tshark(text: str, client: str | None = None, *, description: str = "") 
             method = r["http.request.method"].upper()
             if method not in ("GET", "PUT", "POST"):
                 continue
-            step = {"proto": "http", "path": r["http.request.uri"].split("?", 1)[0]}
+            uri = r["http.request.uri"].split("?", 1)[0]
+            if "://" in uri:  # a proxy-style absolute URI: keep its path
+                uri = "/" + uri.split("://", 1)[1].partition("/")[2]
+            step = {"proto": "http", "path": uri}
             if method != "GET":
                 step |= {"method": method, "body": UPLOAD_PLACEHOLDER}
             if r["http.user_agent"]:
