@@ -116,6 +116,19 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        6,
+        # module repositories (repo/client.py): the newest index serial accepted per
+        # repository channel, so that an older (replayed) index is refused
+        """
+        CREATE TABLE repository_serials (
+            source   TEXT PRIMARY KEY,
+            serial   INTEGER NOT NULL,
+            digest   TEXT NOT NULL,
+            seen_at  REAL NOT NULL
+        );
+        """,
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -299,6 +299,20 @@ class SqliteStore:
                         install.content_id, json.dumps([list(f) for f in install.files]),
                         int(install.verified), install.installed_at))
 
+    def repository_serial(self, source: str) -> tuple[int, str] | None:
+        r = self._db.execute("SELECT serial, digest FROM repository_serials WHERE source=?",
+                             (source,)).fetchone()
+        return (int(r["serial"]), str(r["digest"])) if r else None
+
+    def put_repository_serial(self, source: str, serial: int, digest: str) -> None:
+        """Record the newest accepted serial; never lowers it (two servers may race)."""
+        with self._tx() as db:
+            db.execute("INSERT INTO repository_serials(source, serial, digest, seen_at) "
+                       "VALUES(?,?,?,?) ON CONFLICT(source) DO UPDATE SET "
+                       "serial=excluded.serial, digest=excluded.digest, "
+                       "seen_at=excluded.seen_at WHERE excluded.serial >= serial",
+                       (source, serial, digest, time.time()))
+
     def set_admin_password(self, mac: str, password: str) -> None:
         with self._tx() as db:
             cur = db.execute("UPDATE phones SET admin_password=? WHERE mac=?", (password, mac))
