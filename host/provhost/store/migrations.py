@@ -129,6 +129,14 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        7,
+        # the server address a phone last reached ($OPERATOR_IP for its resync and review
+        # when the administrator set none: the address the phone can reach)
+        """
+        ALTER TABLE phones ADD COLUMN last_server_ip TEXT NOT NULL DEFAULT '';
+        """,
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]
