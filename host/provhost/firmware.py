@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from provhost.engine import Engine, NoCapabilities
+from provhost.engine import Engine
 from provhost.hoststate import HostState
 from provhost.moduleformat.model import FirmwareType
 from provhost.runtime.interface import Action, ScriptCall, ScriptKind
@@ -107,7 +107,7 @@ async def upload(engine: Engine, module_id: str, slot: str, source: Path, filena
             "FW_INFILE": str(infile), "FW_OUTDIR": str(outbox), "FW_VERIFY": int(verify),
             "FW_IDENT": slot, "MODULE_ID": module_id,
         }, timeout=SCRIPT_TIMEOUT)
-        outcome = await am.pool.run(call, NoCapabilities("a firmware script"))
+        outcome = await engine.run_once(am, call)
         if outcome.action is Action.REJECT:
             raise FirmwareError(f"{script} rejected the file: {outcome.error or 'no reason given'}",
                                 outcome.log)

@@ -16,7 +16,8 @@ from typing import Any
 import httpx
 import trio
 
-from provhost.runtime.interface import BrokerError
+from provhost.moduleapi.capabilities import CapabilityBroker
+from provhost.runtime.interface import BrokerError, ScriptKind
 
 log = logging.getLogger("provhost.resync")
 
@@ -38,7 +39,8 @@ def _auth_for(scheme: str, user: str, password: str) -> httpx.Auth:
 
 
 class PhoneBroker:
-    """Broker for resync scripts, bound to one phone address."""
+    """The handler set of resync scripts (moduleapi/capabilities.py), bound to one phone
+    address."""
 
     def __init__(self, phone_ip: str) -> None:
         ip = ipaddress.ip_address(phone_ip)  # raises on garbage: no host names, ever
@@ -49,24 +51,12 @@ class PhoneBroker:
         self.requests: list[str] = []  # what was done, for the trace and tests
 
     async def call(self, function: str, args: list[Any]) -> Any:
-        match function, args:
-            case "urlopenPhone", [str(scheme), str(path), dict(options)]:
-                return await self.urlopen(scheme, path, options)
-            case "urlopenPhone", [str(scheme), str(path)]:
-                return await self.urlopen(scheme, path, {})
-            case "connectPhone", [str(proto), int(port)]:
-                return await self.connect(proto, port)
-            case "connRead", [int(cid), int(size)]:
-                return await self.read(cid, size)
-            case "connWrite", [int(cid), bytes(data) | str(data)]:
-                return await self.write(
-                    cid, data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data)
-            case "connClose", [int(cid)]:
-                await self.close(cid)
-                return None
-        raise BrokerError(f"{function}() is not available to a resync script (or bad arguments)")
+        """As a Broker: the capability manifest's resync functions, checked there."""
+        return await CapabilityBroker(ScriptKind.RESYNC, self).call(function, args)
 
-    async def urlopen(self, scheme: str, path: str, options: dict[str, Any]) -> bytes:
+    async def urlopen(self, scheme: str, path: str, options: dict[str, Any] | None = None
+                      ) -> bytes:
+        options = options or {}
         if scheme not in ("http", "https"):
             raise BrokerError(f"scheme must be 'http' or 'https', got {scheme!r}")
         port = options.get("port")
@@ -144,7 +134,9 @@ class PhoneBroker:
             return await conn.recv(size)
         return b""  # nothing arrived in time: the script sees end of data
 
-    async def write(self, cid: int, data: bytes) -> int:
+    async def write(self, cid: int, data: bytes | str) -> int:
+        if isinstance(data, str):
+            data = data.encode("utf-8", "surrogateescape")
         conn = self._conn(cid)
         try:
             with trio.fail_after(IO_TIMEOUT):
