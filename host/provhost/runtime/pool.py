@@ -364,16 +364,20 @@ class WorkerPool:
         self._cold = False
 
     async def _warm(self) -> None:
-        """A cold pool's first worker, started by the call that needs it (WorkerFault if it
-        cannot start); the others start in the background."""
+        """Start a cold pool: the others in the background, at the same time as the first,
+        which the call that needs it starts itself (WorkerFault if it cannot start)."""
         async with self._warming:
             if not self._cold or self._closed:
                 return
-            worker = await self._start_one()
             self._cold = False
-            self._idle_send.send_nowait(worker)
             for _ in range(self.config.workers_per_pool - 1):
                 self.runtime.nursery.start_soon(self._replace)
+            try:
+                worker = await self._start_one()
+            except BaseException:
+                self._cold = True  # the background starters give up too
+                raise
+            self._idle_send.send_nowait(worker)
             self.runtime.nursery.start_soon(self._shrink_when_idle)
 
     async def _shrink_when_idle(self) -> None:
