@@ -10,8 +10,11 @@ import base64
 import dataclasses
 import tempfile
 import zipfile
+from functools import partial
 from pathlib import Path
 from typing import Any
+
+import trio
 
 from provhost import settings as settings_mod
 from provhost import signing
@@ -148,6 +151,16 @@ class Service:
         allow = allow_unsigned or self.setting_get("ALLOW_UNSIGNED_MODULES") == "1"
         entry = self._guard(self.registry.install, source, allow_unsigned=allow, force=force)
         return module_view(entry)
+
+    async def module_install_off_loop(self, source: Path, *, allow_unsigned: bool = False,
+                                      force: bool = False) -> dict[str, Any]:
+        """module_install for a server: unpacking and signature checking run in a thread,
+        so the loop keeps answering phones; the store is written on the loop."""
+        allow = allow_unsigned or self.setting_get("ALLOW_UNSIGNED_MODULES") == "1"
+        trusted = self.store.trusted_keys()
+        staged = await trio.to_thread.run_sync(partial(
+            self._guard, self.registry.stage, source, allow_unsigned=allow, trusted=trusted))
+        return module_view(self._guard(self.registry.commit, staged, force=force))
 
     def module_remove(self, module_id: str) -> None:
         self._guard(self.registry.remove, module_id)

@@ -16,7 +16,8 @@ from typing import Any
 import httpx
 import trio
 
-from provhost.runtime.interface import BrokerError
+from provhost.moduleapi.capabilities import CapabilityBroker
+from provhost.runtime.interface import BrokerError, ScriptKind
 
 log = logging.getLogger("provhost.resync")
 
@@ -37,8 +38,28 @@ def _auth_for(scheme: str, user: str, password: str) -> httpx.Auth:
     return httpx.DigestAuth(user, password) if scheme == "digest" else httpx.BasicAuth(user, password)
 
 
+async def _fetch(client: httpx.AsyncClient, method: str, url: str, content: Any,
+                 auth: httpx.Auth | None) -> tuple[int, bytes]:
+    async with client.stream(method, url, content=content, auth=auth) as response:
+        return response.status_code, await _capped(response)
+
+
+async def _capped(response: httpx.Response) -> bytes:
+    """The body up to MAX_RESPONSE bytes, read as it streams: a phone (or anything at its
+    address) sending an endless or huge answer costs at most that much memory."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        chunks.append(chunk[:MAX_RESPONSE - size])
+        size += len(chunks[-1])
+        if size >= MAX_RESPONSE:
+            break
+    return b"".join(chunks)
+
+
 class PhoneBroker:
-    """Broker for resync scripts, bound to one phone address."""
+    """The handler set of resync scripts (moduleapi/capabilities.py), bound to one phone
+    address."""
 
     def __init__(self, phone_ip: str) -> None:
         ip = ipaddress.ip_address(phone_ip)  # raises on garbage: no host names, ever
@@ -49,24 +70,12 @@ class PhoneBroker:
         self.requests: list[str] = []  # what was done, for the trace and tests
 
     async def call(self, function: str, args: list[Any]) -> Any:
-        match function, args:
-            case "urlopenPhone", [str(scheme), str(path), dict(options)]:
-                return await self.urlopen(scheme, path, options)
-            case "urlopenPhone", [str(scheme), str(path)]:
-                return await self.urlopen(scheme, path, {})
-            case "connectPhone", [str(proto), int(port)]:
-                return await self.connect(proto, port)
-            case "connRead", [int(cid), int(size)]:
-                return await self.read(cid, size)
-            case "connWrite", [int(cid), bytes(data) | str(data)]:
-                return await self.write(
-                    cid, data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data)
-            case "connClose", [int(cid)]:
-                await self.close(cid)
-                return None
-        raise BrokerError(f"{function}() is not available to a resync script (or bad arguments)")
+        """As a Broker: the capability manifest's resync functions, checked there."""
+        return await CapabilityBroker(ScriptKind.RESYNC, self).call(function, args)
 
-    async def urlopen(self, scheme: str, path: str, options: dict[str, Any]) -> bytes:
+    async def urlopen(self, scheme: str, path: str, options: dict[str, Any] | None = None
+                      ) -> bytes:
+        options = options or {}
         if scheme not in ("http", "https"):
             raise BrokerError(f"scheme must be 'http' or 'https', got {scheme!r}")
         port = options.get("port")
@@ -86,26 +95,27 @@ class PhoneBroker:
         try:
             async with httpx.AsyncClient(verify=verify, follow_redirects=False,
                                          timeout=IO_TIMEOUT, trust_env=False) as client:
-                response = await self._send(client, method, url, body, auth_kind, user, password)
+                status, data = await self._send(client, method, url, body, auth_kind, user,
+                                                password)
         except httpx.HTTPError as e:
             raise BrokerError(f"{method} {url} failed: {e}") from None
-        log.info("resync %s %s -> %d", method, url, response.status_code)
-        return response.content[:MAX_RESPONSE]
+        log.info("resync %s %s -> %d", method, url, status)
+        return data
 
     @staticmethod
     async def _send(client: httpx.AsyncClient, method: str, url: str, body: Any,
-                    auth_kind: str, user: Any, password: Any) -> httpx.Response:
+                    auth_kind: str, user: Any, password: Any) -> tuple[int, bytes]:
         content = body.encode() if isinstance(body, str) else body
         if auth_kind != "auto" or user is None:
             auth = _auth_for(auth_kind, str(user), str(password)) if user is not None else None
-            return await client.request(method, url, content=content, auth=auth)
+            return await _fetch(client, method, url, content, auth)
         # auto: ask without credentials, answer whichever challenge the phone sends
-        first = await client.request(method, url, content=content)
-        challenge = first.headers.get("www-authenticate", "").split(" ", 1)[0].lower()
-        if first.status_code != 401 or challenge not in ("basic", "digest"):
-            return first
+        async with client.stream(method, url, content=content) as first:
+            challenge = first.headers.get("www-authenticate", "").split(" ", 1)[0].lower()
+            if first.status_code != 401 or challenge not in ("basic", "digest"):
+                return first.status_code, await _capped(first)
         auth = _auth_for(challenge, str(user), str(password))
-        return await client.request(method, url, content=content, auth=auth)
+        return await _fetch(client, method, url, content, auth)
 
     async def connect(self, proto: str, port: int) -> int:
         if proto not in ("tcp", "udp"):
@@ -144,7 +154,9 @@ class PhoneBroker:
             return await conn.recv(size)
         return b""  # nothing arrived in time: the script sees end of data
 
-    async def write(self, cid: int, data: bytes) -> int:
+    async def write(self, cid: int, data: bytes | str) -> int:
+        if isinstance(data, str):
+            data = data.encode("utf-8", "surrogateescape")
         conn = self._conn(cid)
         try:
             with trio.fail_after(IO_TIMEOUT):

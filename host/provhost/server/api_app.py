@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import trio
+
 from provhost import firmware
 from provhost.chain.provisioner import Provisioner
 from provhost.engine import Engine
@@ -119,12 +121,21 @@ async def _modules(app: ApiApp, r: Request) -> Any:
 
 async def _module_install(app: ApiApp, r: Request) -> Any:
     with tempfile.NamedTemporaryFile(suffix=".zip", dir=app.svc.paths.data_dir) as f:
-        f.write(r.body)
-        f.flush()
-        result = app.svc.module_install(Path(f.name), allow_unsigned=r.flag("allow_unsigned"),
-                                        force=r.flag("force"))
+        await _write_off_loop(f, r.body)
+        result = await app.svc.module_install_off_loop(
+            Path(f.name), allow_unsigned=r.flag("allow_unsigned"), force=r.flag("force"))
     await app.modules_changed()
     return result
+
+
+async def _write_off_loop(f: Any, data: bytes) -> None:
+    """Write a request body (up to 64 MiB) to its temporary file in a thread."""
+
+    def write() -> None:
+        f.write(data)
+        f.flush()
+
+    await trio.to_thread.run_sync(write)
 
 
 async def _module_remove(app: ApiApp, r: Request) -> Any:
@@ -223,8 +234,7 @@ async def _firmware_list(app: ApiApp, r: Request) -> Any:
 async def _firmware_upload(app: ApiApp, r: Request) -> Any:
     filename = r.query.get("filename") or "upload.bin"
     with tempfile.NamedTemporaryFile(dir=app.svc.paths.data_dir) as f:
-        f.write(r.body)
-        f.flush()
+        await _write_off_loop(f, r.body)
         try:
             result = await firmware.upload(app.engine, r.params["module_id"], r.params["slot"],
                                            Path(f.name), filename, verify=not r.flag("no_verify"))
