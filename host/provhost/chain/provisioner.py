@@ -50,6 +50,7 @@ from provhost.hoststate import Snapshot
 from provhost.mac import MacError, normalize_mac, pretty_mac
 from provhost.moduleapi.capabilities import CapabilityBroker
 from provhost.moduleapi.fingerprint import config_fingerprint
+from provhost.moduleapi.module_globals import set_module_var
 from provhost.moduleapi.variables import (
     phone_vars,
     provision_defaults,
@@ -112,6 +113,11 @@ class _RequestBroker:
         except MarkerError as e:
             raise BrokerError(f"setMarker: {e}") from None
         self.trace.markers_set[name] = str(value)
+
+    def set_module_var(self, name: str, value: Any) -> None:
+        if self.req.review:  # a replay records nothing
+            return
+        set_module_var(self.prov.state.store, self.am.id, name, value)
 
     def associate_phone(self, mac_text: str, ident: str) -> dict[str, Any]:
         try:
@@ -313,7 +319,7 @@ class Provisioner:
         dialplans = await self.engine.dialplans(am, snapshot.dialplan)
         variables = request_vars(
             path=path, proto=req.proto, client_ip=req.client_ip, method=req.method,
-            headers=req.headers, markers=markers,
+            headers=req.headers, markers={**snapshot.module_globals(am.id), **markers},
             module=self.engine.module_vars(am, snapshot, dialplans),
             upload_size=None if req.upload is None else len(req.upload),
             server_ip=req.server_ip, tftp_options=req.options, settings=settings,

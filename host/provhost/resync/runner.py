@@ -122,7 +122,9 @@ async def resync_phone(engine: Engine, mac: str) -> ResyncResult:
     # Kerio's resync context: the phone's last address, and the server address it reached
     variables["LAST_IP"] = phone.last_ip
     variables["OPERATOR_IP"] = operator_ip(snapshot.settings, phone.last_server_ip)
-    broker = PhoneBroker(phone.last_ip)
+    # the module's persistent globals, below everything provhost sets
+    variables = {**snapshot.module_globals(am.id), **variables}
+    broker = PhoneBroker(phone.last_ip, module_id=am.id, store=state.store)
     call = ScriptCall(ScriptKind.RESYNC, f"resync/{method}.php", variables, RESYNC_TIMEOUT)
     try:
         outcome = await am.pool.run(call, CapabilityBroker(ScriptKind.RESYNC, broker))

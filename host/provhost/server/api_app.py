@@ -243,6 +243,11 @@ async def _firmware_upload(app: ApiApp, r: Request) -> Any:
     return {**dataclasses.asdict(result.state), "files": result.files, "log": result.log}
 
 
+async def _module_vars(app: ApiApp, r: Request) -> Any:
+    return {k: v if not isinstance(v, bytes) else v.decode("utf-8", "replace")
+            for k, v in app.svc.module_vars(r.params["module_id"]).items()}
+
+
 async def _repo_update(app: ApiApp, r: Request) -> Any:
     index = await repo_client.update(app.svc)
     return {"repository": index.repository, "channel": index.channel,
@@ -425,6 +430,8 @@ ROUTES: list[Route] = [
           "query: filename, no_verify=1 to override the module's check); 422 when the "
           "module's script refuses it", _firmware_upload, body="application/octet-stream"),
     Route("DELETE", "/firmware/{module_id}/{slot}", "empty a slot", _firmware_clear),
+    Route("GET", "/modules/{module_id}/vars", "the module's persistent globals "
+          "(setModuleVar)", _module_vars),
     Route("POST", "/repository/update", "fetch and verify the repository's list of modules",
           _repo_update),
     Route("GET", "/repository/modules", "modules in the repository (query: q), with the "
