@@ -24,7 +24,7 @@
     <admin_mode_password perm="R">{$x($ADMIN_PASSWORD)}</admin_mode_password>
     <http_user perm="R">admin</http_user>
     <http_pass perm="R">{$x($ADMIN_PASSWORD)}</http_pass>
-    <utc_offset perm="RW">{(int) $TIMEZONE_OFFSET}</utc_offset>
+    <utc_offset perm="RW">{intval($TIMEZONE_OFFSET)}</utc_offset>
 @ for ($i = 1; $i <= $MAX_LINES; $i++) {
 @     $line = $LINES[$i - 1] ?? null;
 @     if ($line === null) {
