@@ -11,6 +11,21 @@
 //    one: "Aastra6731i MAC:00-08-5D-1A-2B-3C V:3.3.1.4322-SIP" (Mitel firmware:
 //    "Mitel6867i MAC:..."); otherwise passNext() so the next module can take it.
 // MiVoice 53xx SIP phones ask for MN_Generic.cfg then MN_<mac>.cfg: names of their own.
+//
+// Phones of several vendors behind one address (NAT, a test bench) may boot within the
+// marker lifetime: a marker alone is not enough when another vendor also announced itself
+// from this address (its marker is visible here too) or the MAC's vendor prefix is
+// another vendor's.  Then only the User-Agent or an Aastra/Mitel prefix decides.
+
+// IEEE OUIs: Aastra Telecom 00:08:5D, Mitel 08:00:0F; and those of the vendors whose
+// phones also ask for /<mac>.cfg (Polycom 00:04:F2, 64:16:7F; Yealink 00:15:65, 80:5E:C0,
+// 80:5E:0C, 24:9A:D8, 44:DB:D2).
+const AASTRA_OUIS = array('00085d', '08000f');
+const OTHER_OUIS = array('0004f2', '64167f', '001565', '805ec0', '805e0c', '249ad8', '44dbd2');
+
+// Markers are the globals whose names are not all upper case (docs/module-api.md); take
+// the list before this script defines any variable of its own.
+$foreignMarkers = otherMarkers(array_keys(get_defined_vars()), array('aastra', 'aastra_model', 'mivoice53'));
 
 $uaModel = null;
 if (preg_match('~^(?:Aastra|Mitel) ?([0-9]{3,4}i?)\s+MAC:~i', $USER_AGENT, $m)) {
@@ -32,9 +47,18 @@ if (preg_match('~^/([0-9]{3,4}i|69[0-9]{2})\.cfg$~i', $PATH, $m)) {
 }
 
 if (preg_match('~^/([0-9a-f]{12})\.cfg$~i', $PATH, $m)) {
-    $model = $aastra_model ?? $uaModel;
-    if ($model === null && !isset($aastra)) {
-        passNext();
+    $mac = strtolower($m[1]);
+    $model = $uaModel ?? ($aastra_model ?? null);
+    if ($uaModel === null && $USER_AGENT !== '') {
+        passNext();    // an HTTP client that is not an Aastra/Mitel (they always say so)
+    }
+    if ($uaModel === null) {
+        $announced = isset($aastra) || isset($aastra_model);
+        $ownPrefix = in_array(substr($mac, 0, 6), AASTRA_OUIS, true);
+        $otherPrefix = in_array(substr($mac, 0, 6), OTHER_OUIS, true);
+        if (!$announced || (!$ownPrefix && ($otherPrefix || $foreignMarkers))) {
+            passNext();
+        }
     }
     $type = $model !== null && isset($PHONE_TYPES['aastra_' . $model])
         ? 'aastra_' . $model : 'aastra_generic';
@@ -53,3 +77,18 @@ if (preg_match('~^/MN_([0-9a-f]{12})\.cfg$~i', $PATH, $m)) {
 }
 
 passNext();
+
+/** Marker names set by other modules: not all upper case, not in $ours.  PHP's argv/argc
+ *  two loop variables the sandbox's own start-up code leaves in the global scope (const,
+ *  value) and the dialplans ($DIALPLAN_<name>) are no markers. */
+function otherMarkers($names, $ours) {
+    $other = array();
+    foreach ($names as $name) {
+        if ($name !== strtoupper($name) && !in_array($name, $ours, true)
+                && strncmp($name, 'DIALPLAN_', 9) !== 0
+                && !in_array($name, array('argv', 'argc', 'const', 'value'), true)) {
+            $other[] = $name;
+        }
+    }
+    return $other;
+}

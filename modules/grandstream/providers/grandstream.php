@@ -10,10 +10,17 @@
 //   2. a model announcement from this address: cfg<model>.xml sets the marker gs_model;
 //   3. the MAC's vendor prefix (IEEE OUI registered to Grandstream Networks: 00:0B:82,
 //      C0:74:AD, EC:74:D7): a TFTP request carries no User-Agent.
-// Without evidence: passNext(), so that another module can take the name.
+// Without evidence: passNext(), so that another module can take the name.  A marker is
+// no evidence when another vendor also announced itself from this address (phones of
+// several vendors behind one NAT address): then only the User-Agent or the prefix count.
+// An HTTP request with another User-Agent is never ours (Grandstreams always send theirs).
 
 // OUIs registered to Grandstream Networks, Inc. (IEEE MA-L registry).
 const GS_OUIS = array('000b82', 'c074ad', 'ec74d7');
+
+// Markers are the globals whose names are not all upper case (docs/module-api.md); take
+// the list before this script defines any variable of its own.
+$foreignMarkers = otherMarkers(array_keys(get_defined_vars()), array('gs_model', 'gs_mac'));
 
 $uaModel = null;
 if (preg_match('~^Grandstream Model HW ([A-Za-z]+[0-9]+[A-Za-z]*)~', $USER_AGENT, $m)) {
@@ -37,9 +44,13 @@ if (preg_match('~^/cfg((?:gxp|grp|gxv|dp|ht|wp|gac|gsc|gxw)[0-9]+[a-z]*)\.xml$~i
 // cfg<mac>, cfg<mac>.bin (the binary format) and cfg<mac>.xml
 if (preg_match('~^/cfg([0-9a-f]{12})(\.xml|\.bin)?$~i', $PATH, $m)) {
     $mac = strtolower($m[1]);
-    $model = $uaModel ?? ($gs_model ?? null);
-    $evidence = $isGrandstreamUa || $model !== null || in_array(substr($mac, 0, 6), GS_OUIS, true);
-    if (!$evidence) {
+    $ownPrefix = in_array(substr($mac, 0, 6), GS_OUIS, true);
+    if ($USER_AGENT !== '' && !$isGrandstreamUa) {
+        passNext();
+    }
+    $marker = isset($gs_model) && !$foreignMarkers ? $gs_model : null;
+    $model = $uaModel ?? ($ownPrefix && isset($gs_model) ? $gs_model : $marker);
+    if (!$isGrandstreamUa && !$ownPrefix && $marker === null) {
         passNext();
     }
     if (strtolower($m[2] ?? '') !== '.xml') {
@@ -70,4 +81,19 @@ function gsType($model, $types) {
     // variants with a suffix (GXP2140 "V2", HT802 "V2", GRP2612W, GRP2612P, WP820W ...)
     $base = preg_replace('~^(gs_[a-z]+[0-9]+).*$~', '$1', $ident);
     return isset($types[$base]) ? $base : 'gs_generic';
+}
+
+/** Marker names set by other modules: not all upper case, not in $ours.  PHP's argv/argc
+ *  two loop variables the sandbox's own start-up code leaves in the global scope (const,
+ *  value) and the dialplans ($DIALPLAN_<name>) are no markers. */
+function otherMarkers($names, $ours) {
+    $other = array();
+    foreach ($names as $name) {
+        if ($name !== strtoupper($name) && !in_array($name, $ours, true)
+                && strncmp($name, 'DIALPLAN_', 9) !== 0
+                && !in_array($name, array('argv', 'argc', 'const', 'value'), true)) {
+            $other[] = $name;
+        }
+    }
+    return $other;
 }
