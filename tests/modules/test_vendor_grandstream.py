@@ -8,14 +8,22 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+import trio
 from provhost.moduleformat.loader import check_module
+from provhost.paths import Paths
 
 from tests.sip.sipp import free_udp_port, sipp_uas
 
 from .conftest import BUNDLED, Chain, Running, curl, tftp_get
-from .vendor_replay import bare_server, load, reload_phone, replay, review_replay  # noqa: F401
+from .vendor_replay import load, reload_phone, replay, review_replay, start_server
 
 UA = "Grandstream Model HW GXP2170 SW 1.0.11.3 DevId 000b82aa0001"
+
+
+@pytest.fixture
+async def bare_server(paths: Paths, nursery: trio.Nursery) -> Running:
+    return await start_server(paths, nursery)
 
 
 async def test_module_is_clean_and_every_review_is_answered(chain: Chain) -> None:
@@ -79,7 +87,7 @@ async def test_shared_names_stay_with_their_vendor(bare_server: Running, tmp_pat
     status, _ = await curl(*ip, bare_server.url("/cfg020000000009.xml"))
     assert status == 200 and svc.store.get_phone("020000000009").phone_type == "gs_dp750"
     # the binary cfg<mac> of a Grandstream is a quick "not found" over TFTP too
-    rc, msg = await tftp_get(bare_server.ports.tftp, "/cfgec74d7000009", str(tmp_path / "b"))
+    _, msg = await tftp_get(bare_server.ports.tftp, "/cfgec74d7000009", str(tmp_path / "b"))
     assert "file not found" in msg.lower()
 
 

@@ -12,12 +12,10 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
 import trio
 from provhost.paths import SOURCE_ROOT, Paths
 from provhost.server.main import ServerConfig, serve_all
@@ -30,14 +28,14 @@ MAC_IN_PATH = re.compile(r"([0-9A-Fa-f]{12})")
 STATUS = {"served": 200, "not_found": 404, "upload_accepted": (200, 201, 204), "refused": 403}
 
 
-@pytest.fixture
-async def bare_server(paths: Paths, nursery: trio.Nursery) -> AsyncIterator[Running]:
-    """A real server on loopback whose store is empty: the sequences' setup makes users."""
+async def start_server(paths: Paths, nursery: trio.Nursery) -> Running:
+    """A real server on loopback (HTTP, TFTP, API) whose store is empty: the sequences'
+    setup makes the users (tests/serving/conftest.py's `server` adds one already)."""
     svc = Service(paths)
     cfg = ServerConfig(listen="127.0.0.1", http_port=0, tftp_port=0, api_port=0, ftp_port=None,
                        http_read_timeout=1.0)
     ports = await nursery.start(serve_all, svc, cfg)
-    yield Running(svc, ports)
+    return Running(svc, ports)
 
 
 @dataclass
