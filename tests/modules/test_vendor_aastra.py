@@ -6,7 +6,9 @@ check-sync resync received by sipp."""
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -16,8 +18,8 @@ from provhost.paths import Paths
 
 from tests.sip.sipp import free_udp_port, sipp_uas
 
-from .conftest import BUNDLED, Chain, Running, curl
-from .vendor_replay import load, reload_phone, replay, review_replay, start_server
+from .conftest import BUNDLED, Chain, Running, curl, tftp_get
+from .vendor_replay import api_client, load, reload_phone, replay, review_replay, start_server
 
 UA = "Aastra6731i MAC:00-08-5D-0A-0B-77 V:3.3.1.4322-SIP"
 KEY_VALUE = re.compile(r"^[a-z0-9 ]+:( .*)?$")
@@ -127,3 +129,28 @@ async def test_check_sync_resync_reaches_the_phone(bare_server: Running, tmp_pat
         rc = await uas.finish()
     assert rc == 0, uas.diagnostics()
     assert result["method"] == "SIPNOTIFY" and result["ok"] is True, result
+
+
+async def test_uploaded_firmware_is_the_models_st_file(bare_server: Running,
+                                                      tmp_path: Path) -> None:
+    """A Mitel .zip holds the images of several models: the 6731i slot keeps 6731i.st,
+    which the phone then fetches by its documented name; other models' slots stay empty."""
+    image = b"\x7fAST" + bytes(range(256)) * 4096  # 1 MiB and a bit, binary
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("fw/6731i.st", image)
+        z.writestr("fw/6867i.st", b"\x7fOTHER" + bytes(600_000))
+    async with api_client(bare_server) as api:
+        r = await api.put("/firmware/aastra/fw_6731i", content=archive.getvalue())
+        assert r.status_code == 200, r.text
+        wrong = await api.put("/firmware/aastra/fw_6863i", content=archive.getvalue())
+        assert wrong.status_code >= 400 and "6863i.st" in wrong.text
+        text = await api.put("/firmware/aastra/fw_6930", content=b"firmware " * 100_000)
+        assert text.status_code >= 400 and "text file" in text.text
+    rc, msg = await tftp_get(bare_server.ports.tftp, "/6731i.st", str(tmp_path / "fw.st"))
+    assert rc == 0 and "Error" not in msg, msg
+    assert (tmp_path / "fw.st").read_bytes() == image
+    status, body = await curl(bare_server.url("/6731i.st"))
+    assert status == 200 and body == image
+    for empty in ("/6867i.st", "/6863i.st", "/6930.st"):
+        assert (await curl(bare_server.url(empty)))[0] == 404, empty

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import trio
 from provhost.paths import SOURCE_ROOT, Paths
 from provhost.server.main import ServerConfig, serve_all
@@ -157,14 +158,16 @@ async def review_replay(chain: Any, module: str) -> int:
     return checked
 
 
+def api_client(server: Running) -> httpx.AsyncClient:
+    """The management API as an administrator uses it (bearer token from the data dir)."""
+    token = (server.svc.paths.data_dir / "api-token").read_text().strip()
+    return httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.ports.api}/api/v1",
+                             headers={"Authorization": f"Bearer {token}"}, timeout=60)
+
+
 async def reload_phone(server: Running, mac: str) -> dict[str, Any]:
     """POST /api/v1/phones/{mac}/reload, as an administrator would."""
-    import httpx
-
-    token = (server.svc.paths.data_dir / "api-token").read_text().strip()
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.ports.api}/api/v1",
-                                 headers={"Authorization": f"Bearer {token}"},
-                                 timeout=30) as api:
+    async with api_client(server) as api:
         r = await api.post(f"/phones/{mac}/reload")
     assert r.status_code == 200, r.text
     return dict(r.json())

@@ -66,6 +66,19 @@ if (preg_match('~^/([0-9a-f]{12})\.cfg$~i', $PATH, $m)) {
     sendTemplate('aastra_mac');
 }
 
+// <model>.st: the firmware image, from the model's slot (firmware_types, FW= of its type).
+// Phones ask at every boot; an empty slot is a quick "not found" (the phone keeps its own).
+if (preg_match('~^/([0-9]{3,4}i|69[0-9]{2})\.st$~i', $PATH, $m)) {
+    $slot = 'fw_' . strtolower($m[1]);
+    if (!isset($FIRMWARE_TYPES[$slot])) {
+        passNext();
+    }
+    if (haveFirmware($slot)) {
+        sendFile(getFirmwareFile($slot, 'firmware.st'));
+    }
+    sendNotFound();
+}
+
 // MiVoice 53xx (SIP)
 if (strtolower($PATH) === '/mn_generic.cfg') {
     setMarker('mivoice53', '1');
