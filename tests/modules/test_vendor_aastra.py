@@ -19,7 +19,7 @@ from provhost.paths import Paths
 from tests.sip.sipp import free_udp_port, sipp_uas
 
 from .conftest import BUNDLED, Chain, Running, curl, tftp_get
-from .vendor_replay import api_client, load, reload_phone, replay, review_replay, start_server
+from .sequence_replay import api_client, load, reload_phone, replay, review_replay, start_server
 
 UA = "Aastra6731i MAC:00-08-5D-0A-0B-77 V:3.3.1.4322-SIP"
 KEY_VALUE = re.compile(r"^[a-z0-9 ]+:( .*)?$")

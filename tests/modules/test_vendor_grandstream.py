@@ -16,7 +16,7 @@ from provhost.paths import Paths
 from tests.sip.sipp import free_udp_port, sipp_uas
 
 from .conftest import BUNDLED, Chain, Running, curl, tftp_get
-from .vendor_replay import load, reload_phone, replay, review_replay, start_server
+from .sequence_replay import load, reload_phone, replay, review_replay, start_server
 
 UA = "Grandstream Model HW GXP2170 SW 1.0.11.3 DevId 000b82aa0001"
 

@@ -11,7 +11,7 @@ import trio
 from provhost.paths import Paths
 
 from .conftest import Running, curl
-from .vendor_replay import start_server
+from .sequence_replay import start_server
 
 EVIL = 'Eve</P3><P2>0000</P2>"\'&\nadmin password: 0000\r\nsip line2 user name: x<!--'
 AS_XML_READS_IT = EVIL.replace("\r\n", "\n")  # XML end-of-line handling (XML 1.0, 2.11)

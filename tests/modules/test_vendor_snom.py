@@ -16,7 +16,7 @@ from provhost.paths import Paths
 from tests.sip.sipp import free_udp_port, sipp_uas
 
 from .conftest import BUNDLED, Chain, Running, curl
-from .vendor_replay import load, reload_phone, replay, review_replay, start_server
+from .sequence_replay import load, reload_phone, replay, review_replay, start_server
 
 UA = "Mozilla/4.0 (compatible; snomD765-SIP 10.1.54.13)"
 

@@ -1,173 +1,148 @@
-"""Replay a module's boot-sequence files (modules/<id>/tests/*.json, format in the helpers'
-brief) against one real server with real clients: the `provhost` CLI for the setup, curl
-with the firmware's User-Agent from the sequence's own loopback address, tftp-hpa.
-
-The vendor tests use it to prove that the sequences they ship are true, and to get the
-bodies a phone would read for their own checks.  tftp-hpa cannot pick its source address,
-so TFTP steps come from 127.0.0.1 (markers of TFTP sequences therefore share one address,
-which is also how several phones behind one NAT address look)."""
+"""Replays a bundled module's boot-sequence files (modules/<id>/tests/*.json) against a
+running server with the real clients a phone stands for: curl (the firmware's
+User-Agent, from a loopback address of its own) and tftp-hpa; and checks a resync with
+SIPp posing as the phone.  Shared by the per-vendor test files."""
 
 from __future__ import annotations
 
 import json
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-import trio
-from provhost.paths import SOURCE_ROOT, Paths
-from provhost.server.main import ServerConfig, serve_all
-from provhost.service import Service
+from provhost.paths import SOURCE_ROOT
 
 from ..serving.conftest import Running, curl, tftp_get
+from ..sip.sipp import free_udp_port, sipp_uas
 
-CLI = str(SOURCE_ROOT / ".venv/bin/provhost")
-MAC_IN_PATH = re.compile(r"([0-9A-Fa-f]{12})")
-STATUS = {"served": 200, "not_found": 404, "upload_accepted": (200, 201, 204), "refused": 403}
+NOTIFY_SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="provhost NOTIFY with the vendor's event">
+  <recv request="NOTIFY">
+    <action>
+      <ereg regexp="^[[:space:]]*@EVENT@[[:space:]]*$" search_in="hdr" header="Event:"
+            check_it="true" assign_to="event"/>
+      <log message="Event header: [$event]"/>
+    </action>
+  </recv>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]sippuas[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
 
-
-async def start_server(paths: Paths, nursery: trio.Nursery) -> Running:
-    """A real server on loopback (HTTP, TFTP, API) whose store is empty: the sequences'
-    setup makes the users (tests/serving/conftest.py's `server` adds one already)."""
-    svc = Service(paths)
-    cfg = ServerConfig(listen="127.0.0.1", http_port=0, tftp_port=0, api_port=0, ftp_port=None,
-                       http_read_timeout=1.0)
-    ports = await nursery.start(serve_all, svc, cfg)
-    return Running(svc, ports)
-
-
-@dataclass
-class StepResult:
-    step: dict[str, Any]
-    status: str  # served | not_found | other:<detail>
-    body: bytes
-
-
-def load(module: str) -> dict[str, dict[str, Any]]:
-    """The module's sequences by file name."""
-    folder = SOURCE_ROOT / "modules" / module / "tests"
-    return {p.name: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))}
-
-
-async def run_setup(server: Running, setup: list[list[str]]) -> None:
-    """The setup commands, through the real CLI.  Several sequences share one server here,
-    so a user that an earlier sequence already made is taken as made."""
-    for args in setup:
-        done = await trio.run_process([CLI, "--data-dir", str(server.svc.paths.data_dir), *args],
-                                      capture_stdout=True, capture_stderr=True, check=False)
-        shared_user = args[:2] == ["user", "add"] and b"already exists" in done.stderr
-        assert done.returncode == 0 or shared_user, (args, done.stderr.decode())
+    ]]>
+  </send>
+</scenario>
+"""
 
 
-async def fetch(server: Running, step: dict[str, Any], ip: str, tmp: Path) -> tuple[str, bytes]:
-    """One request as the phone makes it: (served | not_found | other:<detail>, body)."""
-    proto = step.get("proto", "tftp")
-    if proto == "tftp":
-        local = tmp / f"tftp-{abs(hash((step['path'], ip)))}"
-        local.unlink(missing_ok=True)
-        rc, msg = await tftp_get(server.ports.tftp, step["path"], str(local))
-        if rc == 0 and "Error code" not in msg and local.exists():
-            return "served", local.read_bytes()
-        return ("not_found" if "file not found" in msg.lower() else f"other:{msg.strip()}"), b""
-    assert proto == "http", proto
-    args = ["--interface", ip]
-    if step.get("user_agent"):
-        args += ["-A", step["user_agent"]]
-    status, body = await curl(*args, server.url(step["path"]))
-    if status == 200:
-        return "served", body
-    return ("not_found" if status == 404 else f"other:{status}"), body
+def sequences(module_id: str) -> list[tuple[str, dict[str, Any]]]:
+    """Every boot-sequence file of a bundled module, by file name."""
+    folder = SOURCE_ROOT / "modules" / module_id / "tests"
+    return [(p.stem, json.loads(p.read_text())) for p in sorted(folder.glob("*.json"))]
 
 
-def check_step(server: Running, step: dict[str, Any], status: str, body: bytes) -> None:
-    """The sequence file's checks for one answer (module/phone_type read from the store:
-    the phone named in the path was last associated by that module, as that type)."""
-    where = f"{step.get('proto', 'tftp')}:{step['path']}"
-    assert status == step.get("expect", "served"), (where, status, body[:300])
+def _setup(server: Running, command: list[str]) -> None:
+    """The CLI setup commands the sequences use, applied to the server's own service."""
+    svc = server.svc
+    match command:
+        case ["user", "add", name, fullname]:
+            if all(u["username"] != name for u in svc.user_list()):
+                svc.user_add(name, fullname)
+        case ["phone", "add", mac, ptype]:
+            if all(p["mac"] != mac for p in svc.phone_list()):
+                svc.phone_add(mac, ptype)
+        case ["line", "add", number, *rest]:
+            opts = dict(zip(rest[::2], rest[1::2], strict=True))
+            svc.line_add(number, user=opts.get("--user"), phone=opts.get("--phone"))
+        case ["settings", "set", name, value]:
+            svc.setting_set(name, value)
+        case ["prefix", "add", prefix]:
+            svc.prefix_add(prefix)
+        case _:
+            raise AssertionError(f"setup command not supported here: {command}")
+
+
+def _api(server: Running) -> httpx.AsyncClient:
+    token = (server.svc.paths.data_dir / "api-token").read_text().strip()
+    return httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.ports.api}/api/v1",
+                             headers={"Authorization": f"Bearer {token}"}, timeout=30)
+
+
+def _check_body(where: str, step: dict[str, Any], body: bytes) -> None:
     text = body.decode("utf-8", errors="replace")
-    mac = MAC_IN_PATH.search(step["path"])
-    if "phone_type" in step or ("module" in step and mac):
-        assert mac, where
-        phone = server.svc.store.get_phone(mac.group(1).lower())
-        assert phone is not None, where
-        if "phone_type" in step:
-            assert phone.phone_type == step["phone_type"], (where, phone.phone_type)
-        if "module" in step:
-            assert phone.module_id == step["module"], (where, phone.module_id)
-    parse = step.get("parse")
-    if parse == "xml":
+    kind = step.get("parse")
+    if kind == "xml":
         ET.fromstring(body)
-    elif parse == "json":
+    elif kind == "json":
         json.loads(body)
-    elif parse == "text":
-        body.decode("utf-8")
-    for needle in step.get("contains", []):
-        assert needle in text, (where, needle, text)
-    for needle in step.get("not_contains", []):
-        assert needle not in text, (where, needle)
-    for pattern in step.get("matches", []):
-        assert re.search(pattern, text), (where, pattern, text)
+    elif kind == "ini":
+        for line in text.splitlines():
+            s = line.strip()
+            assert (not s or s[0] in "#;[" or "=" in s), f"{where}: not INI: {line!r}"
+    for s in step.get("contains", []):
+        assert s in text, f"{where}: {s!r} missing from\n{text}"
+    for s in step.get("not_contains", []):
+        assert s not in text, f"{where}: {s!r} present in\n{text}"
+    for rx in step.get("matches", []):
+        assert re.search(rx, text, re.M), f"{where}: no match for {rx!r} in\n{text}"
     if step.get("crlf"):
-        assert all(line.endswith("\r") for line in text.split("\n")[:-1]), where
+        assert all(x.endswith(b"\r") for x in body.split(b"\n")[:-1]), f"{where}: not CRLF"
     if "first_line" in step:
         assert text.split("\n", 1)[0].rstrip("\r") == step["first_line"], where
 
 
-async def replay(server: Running, sequence: dict[str, Any], ip: str, tmp: Path
-                 ) -> list[StepResult]:
-    """Setup, then every step in order, each checked; the answers for further checks."""
-    await run_setup(server, sequence.get("setup", []))
-    results = []
-    for step in sequence["steps"]:
-        status, body = await fetch(server, step, ip, tmp)
-        check_step(server, step, status, body)
-        results.append(StepResult(step, status, body))
-    return results
-
-
-async def review_replay(chain: Any, module: str) -> int:
-    """Replay every phone type's REVIEW of `module` from its own address, in order, as the
-    Download-configuration feature does (the rules of tests/modules/test_bundled_modules);
-    returns the number of entries checked."""
-    from provhost.resync.runner import expand_type_options
-
-    am = chain.engine.get(module)
-    assert am is not None, module
-    checked = 0
-    for n, ptype in enumerate(am.entry.module.phone_types, start=1):
-        mac = f"0a0b0d{n:06x}"
-        review = (await expand_type_options(am, ptype, mac))["REVIEW"]
-        assert "{" not in review and mac.upper() in review.upper(), (ptype.ident, review)
-        for entry in review.split():
-            optional, missing = entry.startswith("?"), entry.lstrip("?").startswith("!")
-            proto, path = entry.lstrip("?!").split(":", 1)
-            answer = await chain.get(path, ip=f"192.0.2.{n}", proto=proto)
-            where = f"{ptype.ident}: {entry} -> {answer.status} by {answer.module}"
-            if missing:
-                assert answer.status != "served", where
-            elif optional:
-                assert answer.status != "served" or answer.module == module, where
+async def replay(server: Running, name: str, seq: dict[str, Any], ip: str,
+                 tmp: Path) -> None:
+    """One sequence, step by step, from `ip` (TFTP steps come from 127.0.0.1: tftp-hpa
+    cannot choose its source address, so sequences with TFTP steps use that one)."""
+    for command in seq.get("setup", []):
+        _setup(server, command)
+    async with _api(server) as api:
+        for n, step in enumerate(seq["steps"]):
+            where = f"{name} step {n} ({step.get('proto', 'tftp')}:{step['path']})"
+            expect = step.get("expect", "served")
+            if step.get("proto", "tftp") == "tftp":
+                local = tmp / f"{name}-{n}"
+                rc, out = await tftp_get(server.ports.tftp, step["path"], str(local))
+                got = "served" if rc == 0 and "Error" not in out else "not_found"
+                body = local.read_bytes() if got == "served" else b""
             else:
-                assert (answer.status, answer.module) == ("served", module), where
-            checked += 1
-        phone = chain.svc.store.get_phone(mac)
-        assert phone is not None and phone.phone_type == ptype.ident, ptype.ident
-    return checked
+                args = ["--interface", ip, "-A", step.get("user_agent", "")]
+                status, body = await curl(*args, server.url(step["path"]))
+                got = {200: "served", 404: "not_found"}.get(status, f"HTTP {status}")
+            assert got == expect, f"{where}: expected {expect}, got {got}"
+            trace = (await api.get("/traces", params={"limit": 1})).json()[0]
+            assert trace["path"] == step["path"], where
+            if "module" in step:
+                assert trace["answered_by"] == step["module"], f"{where}: {trace}"
+            if "phone_type" in step:
+                assert trace["phone_type"] == step["phone_type"], f"{where}: {trace}"
+            if got == "served":
+                _check_body(where, step, body)
 
 
-def api_client(server: Running) -> httpx.AsyncClient:
-    """The management API as an administrator uses it (bearer token from the data dir)."""
-    token = (server.svc.paths.data_dir / "api-token").read_text().strip()
-    return httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.ports.api}/api/v1",
-                             headers={"Authorization": f"Bearer {token}"}, timeout=60)
-
-
-async def reload_phone(server: Running, mac: str) -> dict[str, Any]:
-    """POST /api/v1/phones/{mac}/reload, as an administrator would."""
-    async with api_client(server) as api:
-        r = await api.post(f"/phones/{mac}/reload")
-    assert r.status_code == 200, r.text
-    return dict(r.json())
+async def resync_with_sipp(server: Running, mac: str, event: str, tmp: Path) -> str:
+    """Ask the server to resync `mac` (last seen at 127.0.0.1) while SIPp, posing as the
+    phone, insists on the vendor's Event header; returns the recorded result."""
+    port = free_udp_port()
+    server.svc.setting_set("SIP_PORT", str(port))
+    tmp.mkdir(parents=True, exist_ok=True)
+    scenario = tmp / "notify_event.xml"
+    scenario.write_text(NOTIFY_SCENARIO.replace("@EVENT@", event))
+    async with _api(server) as api:
+        async with sipp_uas("", tmp / "sipp", scenario_file=scenario, port=port) as uas:
+            r = await api.post(f"/phones/{mac}/reload")
+            rc = await uas.finish()
+        assert rc == 0, uas.diagnostics()
+        assert r.status_code == 200, r.text
+        assert re.search(rf"Event header:\s+{re.escape(event)}\s*$", uas.diagnostics(),
+                         re.M), uas.diagnostics()
+        return str(r.json())
