@@ -46,7 +46,7 @@ def _module_rows(svc: Service, a: argparse.Namespace) -> Any:
     for r in rows:
         r["state"] = ("QUARANTINED: " + r["quarantined"] if r["quarantined"]
                       else "enabled" if r["enabled"] else "disabled")
-        r["signature"] = r["signed_by"] or "UNSIGNED"
+        r["signature"] = "DEV" if r.get("dev") else r["signed_by"] or "UNSIGNED"
     return _table(rows, ["sequence", "id", "version", "kind", "state", "signature", "runs_on",
                          "name"])
 
@@ -312,6 +312,15 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
                 lambda s, a: s.module_vars(a.id) if a.json else _kv(
                     {k: json.dumps(v, default=repr) for k, v in s.module_vars(a.id).items()})
                 or "(none)")
+    p.add_argument("id")
+    p = command(mg, ("module", "dev"), "run a module from its directory while developing it "
+                "(unsigned; edit, then `module reload`)",
+                lambda s, a: s.module_dev(Path(a.path), allow_unsigned=a.allow_unsigned))
+    p.add_argument("path")
+    p.add_argument("--allow-unsigned", action="store_true")
+    p = command(mg, ("module", "reload"), "re-read a module in development (a syntax error "
+                "keeps the previous version and names file:line)",
+                lambda s, a: s.module_reload(a.id))
     p.add_argument("id")
     command(mg, ("module", "update"), "fetch the repository's list of modules (verified)",
             _module_update)

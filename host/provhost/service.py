@@ -58,6 +58,7 @@ def module_view(e: ModuleEntry) -> dict[str, Any]:
         "quarantined": e.state.quarantined,
         "runtime": e.state.runtime or "",  # pinned runtime; "" = the default for its kind
         "phone_types": [t.ident for t in e.module.phone_types],
+        "dev": e.state.dev_source,  # `module dev`: the directory being edited
     }
 
 
@@ -152,6 +153,18 @@ class Service:
         allow = allow_unsigned or self.setting_get("ALLOW_UNSIGNED_MODULES") == "1"
         entry = self._guard(self.registry.install, source, allow_unsigned=allow, force=force)
         return module_view(entry)
+
+    def module_dev(self, source: Path, *, allow_unsigned: bool = False) -> dict[str, Any]:
+        """Run a module from its author's directory (a validated snapshot, renewed by
+        module_reload); only where unsigned modules are allowed."""
+        if not (allow_unsigned or self.setting_get("ALLOW_UNSIGNED_MODULES") == "1"):
+            raise ServiceError("a module in development is unsigned: allow it explicitly "
+                               "(--allow-unsigned, or the setting ALLOW_UNSIGNED_MODULES)")
+        return module_view(self._guard(self.registry.install_dev, source))
+
+    def module_reload(self, module_id: str) -> dict[str, Any]:
+        """Re-read a module in development; the previous snapshot stays on any error."""
+        return module_view(self._guard(self.registry.reload, module_id))
 
     async def module_install_off_loop(self, source: Path, *, allow_unsigned: bool = False,
                                       force: bool = False) -> dict[str, Any]:

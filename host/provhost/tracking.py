@@ -93,7 +93,7 @@ def _fingerprints(inputs: _Inputs, active: dict[str, ActiveModule],
             continue
         config = phone_vars(phone, ptype, inputs.lines.get(phone.mac, []), inputs.users,
                             dialplans[am.id])
-        expected = config_fingerprint(am.id, am.entry.state.version, config, visible,
+        expected = config_fingerprint(am.id, am.entry.build, config, visible,
                                       dict(snapshot.content_ids(am.id)))
         if phone.config_fingerprint is None:
             reason = "never fetched its configuration"

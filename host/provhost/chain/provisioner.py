@@ -421,7 +421,7 @@ class Provisioner:
     def _record_config(self, am: ActiveModule, config: dict[str, Any],
                        snapshot: Snapshot, *, delivered: bool) -> None:
         mac = config["MAC"]
-        fp = config_fingerprint(am.id, am.entry.state.version, config,
+        fp = config_fingerprint(am.id, am.entry.build, config,
                                 settings_vars(snapshot.settings), snapshot.content_ids(am.id))
         store = self.state.store
         store.record_config(mac, config, fp)

@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import trio
+
 
 class ScriptKind(enum.StrEnum):
     """Which kind of module script runs; decides the shim's entry behaviour."""
@@ -130,6 +132,10 @@ class ModulePool(Protocol):
 
     async def aclose(self) -> None: ...
 
+    async def warm(self) -> None:
+        """Start a lazy pool's workers now (no-op when they run already)."""
+        ...
+
     def stats(self) -> dict[str, Any]:
         """Workers alive, busy, started, crashed, requests served: for the API and tests."""
         ...
@@ -139,6 +145,7 @@ class Runtime(Protocol):
     """A way to execute PHP safely.  Used as ``async with`` so it owns its worker processes."""
 
     name: str  # "native" or "wasm"
+    nursery: trio.Nursery  # where its pools' workers (and retiring pools) live
 
     async def open_pool(self, image: ModuleImage, *, lazy: bool = False) -> ModulePool:
         """The module's pool.  Eager (default): its workers start now.  Lazy: on its first

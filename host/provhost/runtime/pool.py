@@ -363,6 +363,11 @@ class WorkerPool:
             self._idle_send.send_nowait(await self._start_one())
         self._cold = False
 
+    async def warm(self) -> None:
+        """Start a lazy pool's workers now (a replacement for a pool that was serving)."""
+        if self._cold and not self._closed:
+            await self._warm()
+
     async def _warm(self) -> None:
         """Start a cold pool: the others in the background, at the same time as the first,
         which the call that needs it starts itself (WorkerFault if it cannot start)."""

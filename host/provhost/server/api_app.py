@@ -243,6 +243,12 @@ async def _firmware_upload(app: ApiApp, r: Request) -> Any:
     return {**dataclasses.asdict(result.state), "files": result.files, "log": result.log}
 
 
+async def _module_reload(app: ApiApp, r: Request) -> Any:
+    view = await trio.to_thread.run_sync(app.svc.module_reload, r.params["module_id"])
+    await app.modules_changed()
+    return view
+
+
 async def _module_vars(app: ApiApp, r: Request) -> Any:
     return {k: v if not isinstance(v, bytes) else v.decode("utf-8", "replace")
             for k, v in app.svc.module_vars(r.params["module_id"]).items()}
@@ -430,6 +436,8 @@ ROUTES: list[Route] = [
           "query: filename, no_verify=1 to override the module's check); 422 when the "
           "module's script refuses it", _firmware_upload, body="application/octet-stream"),
     Route("DELETE", "/firmware/{module_id}/{slot}", "empty a slot", _firmware_clear),
+    Route("POST", "/modules/{module_id}/reload", "re-read a module in development "
+          "(`provhost module dev`); 409 with file:line when it does not compile", _module_reload),
     Route("GET", "/modules/{module_id}/vars", "the module's persistent globals "
           "(setModuleVar)", _module_vars),
     Route("POST", "/repository/update", "fetch and verify the repository's list of modules",

@@ -25,6 +25,7 @@ from provhost.runtime.select import open_runtimes
 from provhost.server.api_app import ApiApp, load_or_create_token
 from provhost.server.file_adapter import chain_handler, ftp_authenticator, upload_handler
 from provhost.server.http_app import ProvisioningApp
+from provhost.server.registry_watcher import RegistryWatcher
 from provhost.server.resync_watcher import ResyncWatcher
 from provhost.service import Service
 from provhost.tftp.server import serve_tftp
@@ -60,6 +61,7 @@ class ServerConfig:
     keyfile: str | None = None
     http_read_timeout: float = 10.0  # drop a client that stops sending (slowloris)
     resync_interval: float = 5.0  # how often to look for changes made by other processes
+    registry_interval: float = 0.5  # how soon a module change made elsewhere is applied
 
 
 def hypercorn_config(host: str, port: int, *, certfile: str | None = None,
@@ -120,6 +122,8 @@ async def serve_all(svc: Service, cfg: ServerConfig, *,
                          cfg.listen, ports.http, ports.tftp, ports.ftp, cfg.api_listen, ports.api,
                          ", ".join(a.id for a in engine.chain()) or "none")
                 await nursery.start(watcher.run)
+                await nursery.start(RegistryWatcher(engine, interval=cfg.registry_interval,
+                                                    on_change=watcher.poke).run)
                 task_status.started(ports)
         finally:
             with trio.CancelScope(shield=True):

@@ -101,6 +101,7 @@ class ModuleState:
     installed_at: float
     quarantined: str | None = None  # reason, when the host quarantined it
     runtime: str | None = None  # "native" | "wasm" override
+    dev_source: str | None = None  # `module dev`: the directory being edited (path: a snapshot)
 
 
 class Store(Protocol):

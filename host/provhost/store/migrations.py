@@ -151,6 +151,14 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        9,
+        # a module in development (`provhost module dev PATH`): the directory its author
+        # edits; `path` is the last validated snapshot of it that the sandbox runs
+        """
+        ALTER TABLE modules ADD COLUMN dev_source TEXT;
+        """,
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -124,7 +124,7 @@ class SqliteStore:
             module_id=row["module_id"], kind=row["kind"], version=row["version"],
             enabled=bool(row["enabled"]), sequence=row["sequence"], signed_by=row["signed_by"],
             path=row["path"], installed_at=row["installed_at"], quarantined=row["quarantined"],
-            runtime=row["runtime"],
+            runtime=row["runtime"], dev_source=row["dev_source"],
         )
 
     def list_modules(self) -> list[ModuleState]:
@@ -139,11 +139,11 @@ class SqliteStore:
         with self._tx() as db:
             db.execute(
                 "INSERT OR REPLACE INTO modules(module_id, kind, version, enabled, sequence, "
-                "signed_by, path, installed_at, quarantined, runtime) "
-                "VALUES(?,?,?,?,?,?,?,?,?,?)",
+                "signed_by, path, installed_at, quarantined, runtime, dev_source) "
+                "VALUES(?,?,?,?,?,?,?,?,?,?,?)",
                 (state.module_id, state.kind, state.version, int(state.enabled), state.sequence,
                  state.signed_by, state.path, state.installed_at, state.quarantined,
-                 state.runtime),
+                 state.runtime, state.dev_source),
             )
 
     def delete_module(self, module_id: str) -> None:
