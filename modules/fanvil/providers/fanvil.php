@@ -28,7 +28,9 @@ if (preg_match('~^/([0-9a-f]{12})\.cfg$~i', $name, $m) && $m[1] !== '00000000000
     $known = null;
     if (preg_match('~^Fanvil ([a-z][0-9a-z-]*(?: Pro)?) [0-9.]+~i', $USER_AGENT, $ua)) {
         $known = strtolower($ua[1]);
-    } elseif (isset($fanvil_model)) {
+    } elseif (isset($fanvil_model) && $USER_AGENT === '') {
+        // a marker, and no User-Agent saying otherwise (TFTP has none; over HTTP another
+        // vendor's agent means another phone now uses this address)
         $known = $fanvil_model;
     } elseif ($name !== $PATH) {
         $known = '';                         // /fanvil/<mac>.cfg: a Fanvil of unknown model

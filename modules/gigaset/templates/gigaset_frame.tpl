@@ -10,7 +10,8 @@
 @     } else {
 @         $text = preg_replace('/[^\x20-\x7e]/', '?', $text);
 @     }
-@     return htmlspecialchars('"' . $text . '"', ENT_QUOTES | ENT_XML1, 'ISO-8859-1');
+@     // literal double quotes inside the single-quoted attribute, as Gigaset's templates have
+@     return '"' . str_replace(array('&', '<', "'"), array('&amp;', '&lt;', '&apos;'), $text) . '"';
 @ };
 @ $item = function ($id, $value) { return '<SYMB_ITEM ID="' . $id . '" class="symb_item" value=\'' . $value . '\'/>'; };
 @ // Time zone codes of the N510 (BS_IP_Data1.uiI_TIME_TIMEZONE), by whole hours from UTC.
@@ -21,7 +22,7 @@
 @ $hours = max(-12, min(10, (int) round($TIMEZONE_OFFSET / 3600)));
 @ // The system PIN (4 digits, "0x12,0x34" for 1234) guards the web UI; derived from the
 @ // phone's admin password so it changes with it (docs/phones/gigaset.md).
-@ $pin = sprintf('%04d', crc32($ADMIN_PASSWORD) % 10000);
+@ $pin = sprintf('%04d', hexdec(substr(md5($ADMIN_PASSWORD), 0, 6)) % 10000); // 24 bits: same on 32-bit runtimes
 @ $server = in_array($PROTO, array('http', 'https'), true) && isset($REQUEST_HEADERS['host']) ? $REQUEST_HEADERS['host'] : $OPERATOR_IP;
 <ProviderFrame xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="{strtoupper(substr($IDENT, 8))}.xsd">
   <Provider>
