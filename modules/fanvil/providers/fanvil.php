@@ -7,10 +7,17 @@
 // 2. /<mac>.cfg: a shared name (Yealink, Polycom...): ours only if this address announced a
 //    Fanvil (marker) or the User-Agent says "Fanvil <model> <firmware> <mac>"; otherwise the
 //    next module is asked.
-// 3. /fanvil/<mac>.cfg: where our profile points the phone's own provisioning ("phone
-//    flash" settings) afterwards; the name alone says it is a Fanvil.
+// 3. /fanvil/<model>/<mac>.cfg: where our profile points the phone's own provisioning
+//    ("phone flash" settings) afterwards; the name alone says it is a Fanvil, and which.
+//    /fanvil/<mac>.cfg (set by hand) is ours too, of the model the agent or marker names.
 
-$name = preg_replace('~^/fanvil/~i', '/', $PATH);
+$dirModel = null;
+if (preg_match('~^/fanvil/([a-z][0-9a-z]*)/([0-9a-f]{12}\.cfg)$~i', $PATH, $m)) {
+    $dirModel = strtolower($m[1]);           // /fanvil/<model>/<mac>.cfg: what we point to
+    $name = '/' . $m[2];
+} else {
+    $name = preg_replace('~^/fanvil/~i', '/', $PATH);
+}
 $model = null;
 if (preg_match('~^/f0([a-z][0-9a-z]*?)hw[0-9a-z._]*\.cfg$~i', $name, $m)) {
     $model = $m[1];                          // f0X4hw1.100.cfg, f0X3shw1.100.cfg
@@ -26,7 +33,9 @@ if ($model !== null) {
 
 if (preg_match('~^/([0-9a-f]{12})\.cfg$~i', $name, $m) && $m[1] !== '000000000000') {
     $known = null;
-    if (preg_match('~^Fanvil ([a-z][0-9a-z-]*(?: Pro)?) [0-9.]+~i', $USER_AGENT, $ua)) {
+    if ($dirModel !== null) {
+        $known = $dirModel;
+    } elseif (preg_match('~^Fanvil ([a-z][0-9a-z-]*(?: Pro)?) [0-9.]+~i', $USER_AGENT, $ua)) {
         $known = strtolower($ua[1]);
     } elseif (isset($fanvil_model) && $USER_AGENT === '') {
         // a marker, and no User-Agent saying otherwise (TFTP has none; over HTTP another

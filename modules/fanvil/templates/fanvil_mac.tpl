@@ -13,7 +13,7 @@
     <DownloadDeviceConf>1</DownloadDeviceConf>
     <SaveProvisionInfo>1</SaveProvisionInfo>
     <FlashServerIP>{$x($server)}</FlashServerIP>
-    <FlashFileName>fanvil/$mac.cfg</FlashFileName>
+    <FlashFileName>fanvil/{substr($IDENT, 7)}/$mac.cfg</FlashFileName>
     <FlashProtocol>4</FlashProtocol>
     <FlashMode>1</FlashMode>
     <FlashInterval>1</FlashInterval>
