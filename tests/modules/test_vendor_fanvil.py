@@ -133,3 +133,16 @@ async def test_our_directory_and_resync(server: Running, tmp_path: Path) -> None
         server, "0c383ef00401", "check-sync;reboot=false", tmp_path)
     assert rc == 0, diagnostics
     assert result["ok"] is True and result["method"] == "SIPNOTIFY", result
+
+
+async def test_names_stay_inside_their_element(server: Running) -> None:
+    svc = server.svc
+    svc.user_add("mallory", """</DisplayName><RegisterAddr>evil</RegisterAddr> & 'x'""")
+    svc.phone_add("0c383ef00501", "fanvil_x3u")
+    svc.line_add("601", user="mallory", phone="0c383ef00501")
+    status, body = await curl(server.url("/fanvil/x3u/0c383ef00501.cfg"))
+    assert status == 200
+    line = sysconf_lines(body)[1]
+    assert line["DisplayName"] == "</DisplayName><RegisterAddr>evil</RegisterAddr> & 'x'"
+    assert line["RegisterAddr"] == svc.settings()["OPERATOR_IP"]
+

@@ -130,3 +130,22 @@ async def test_resync_sends_check_sync(server: Running, tmp_path: Path) -> None:
                                                      tmp_path)
     assert rc == 0, diagnostics
     assert result["ok"] is True and result["method"] == "SIPNOTIFY", result
+
+
+async def test_names_stay_inside_their_attribute(server: Running) -> None:
+    """Markup in a user's name ends neither the attribute nor the element, in both formats."""
+    svc = server.svc
+    svc.user_add("mallory", """<x a='1'> & "q" </Provider>""")
+    for mac, ptype, path in (("7c2f80e00512", "gigaset_n510", "/gigaset/n510/7C2F80E00512.xml"),
+                             ("7c2f80e00873", "gigaset_n870", "/gigaset/n870/7C2F80E00873.xml")):
+        svc.phone_add(mac, ptype)
+        svc.line_add(f"9{mac[-3:]}", user="mallory", phone=mac)
+        status, body = await curl(server.url(path))
+        assert status == 200
+        if ptype == "gigaset_n510":
+            items = frame_items(body, mac)  # parses; one Provider, our MAC
+            assert items["BS_IP_Data1.aucS_SIP_DISPLAYNAME"] == "<x a='1'> & q </Provider>"  # quotes dropped
+        else:
+            params, _ = nvm_params(body)
+            assert params["SipAccount.00001.DisplayName"] == """<x a='1'> & "q" </Provider>"""
+

@@ -133,3 +133,18 @@ async def test_resync_sends_check_sync(server: Running, tmp_path: Path) -> None:
     assert rc == 0, diagnostics
     assert result["ok"] is True and result["method"] == "SIPNOTIFY", result
     assert re.search(r"Event header: +check-sync\n", diagnostics), diagnostics
+
+
+async def test_a_name_cannot_inject_parameters(server: Running) -> None:
+    """A full name with CR/LF and quotes cannot end its line and add a parameter (the phone
+    applies the first occurrence of a name: an injected ADMIN_PASS would win)."""
+    svc = server.svc
+    svc.phone_add("0080f0e00136", "kx_ut136")
+    svc.user_add("mallory", 'M"\r\nADMIN_PASS="owned"\r\nX="')
+    svc.line_add("66", user="mallory", phone="0080f0e00136")
+    status, body = await curl(server.url("/panasonic/KX-UT136/Config0080F0E00136.cfg"))
+    assert status == 200
+    params = parse_panasonic(body)  # still one parameter a line, CRLF, quotes balanced
+    assert params["ADMIN_PASS"] == svc.phone_show("0080f0e00136")["admin_password"]
+    assert params["DISPLAY_NAME_1"] == "MADMIN_PASS=ownedX="
+
