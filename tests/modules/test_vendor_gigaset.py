@@ -9,6 +9,8 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import httpx
+
 from .bootseq import load, replay
 from .conftest import BUNDLED, Running, curl
 from .vendor_resync import resync_with_sipp
@@ -148,4 +150,37 @@ async def test_names_stay_inside_their_attribute(server: Running) -> None:
         else:
             params, _ = nvm_params(body)
             assert params["SipAccount.00001.DisplayName"] == """<x a='1'> & "q" </Provider>"""
+
+
+async def test_n870_firmware_slot(server: Running) -> None:
+    """An uploaded N870 image is offered in the base's provisioning file with the version
+    from Gigaset's file name, under a per-upload URL that serves it; an image without a
+    version in its name is refused with the reason; other models are not offered it."""
+    svc = server.svc
+    svc.phone_add("7c2f80e00874", "gigaset_n870")
+    svc.phone_add("7c2f80e00674", "gigaset_n670")
+    token = (svc.paths.data_dir / "api-token").read_text().strip()
+    image = bytes(range(256)) * 64
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.ports.api}/api/v1",
+                                 headers={"Authorization": f"Bearer {token}"},
+                                 timeout=60) as api:
+        r = await api.put("/firmware/gigaset/fw_n870", params={"filename": "n870.bin"},
+                          content=image)
+        assert r.status_code >= 400 and "no version in the file name" in r.text, r.text
+        r = await api.put("/firmware/gigaset/fw_n870",
+                          params={"filename": "einstein-albert-V2.48.1+build.4b0c4a8.update.bin"},
+                          content=image)
+        assert r.status_code == 200, r.text
+        content_id = r.json()["content_id"]
+    status, body = await curl(server.url("/gigaset/n870/7C2F80E00874.xml"))
+    assert status == 200
+    files = ET.fromstring(body).findall("firmware/file")
+    assert [f.get("version") for f in files] == ["2.48.1"]
+    url = files[0].get("url")
+    assert url == f"http://127.0.0.1:{server.ports.http}/gigaset/firmware/fw_n870/{content_id}.bin"
+    assert await curl(url) == (200, image)
+    assert await curl(server.url("/gigaset/firmware/fw_n870.bin")) == (200, image)
+    status, body = await curl(server.url("/gigaset/n670/7C2F80E00674.xml"))
+    assert status == 200 and b"<firmware>" not in body
+    assert (await curl(server.url("/gigaset/firmware/nosuchslot.bin")))[0] == 404
 

@@ -10,6 +10,13 @@
 @ $zone = $hours === 0 ? 'Etc/UTC' : sprintf('Etc/GMT%+d', -$hours);
 <provisioning version="1.1" productID="e2">
   <!-- provhost {$MODULE_ID}: {$a($PHONE_TYPE_NAME)} {strtoupper($MAC)} -->
+@ // The firmware the base should run (a filled slot of the type): it updates when the
+@ // version differs from its own.
+@ if (isset($firmware) && $firmware !== null) {
+  <firmware>
+    <file version="{$a($firmware[0])}" url="{$a($server . $firmware[1])}"/>
+  </firmware>
+@ }
   <nvm>
     <param name="Provisioning.global.ProvisioningServer" value="{$a($server)}/gigaset/{substr($IDENT, 8)}/"/>
     <param name="DmGlobal.0.NtpServer" value="{$a($OPERATOR_IP)}"/>
