@@ -72,6 +72,13 @@ async def test_unregistered_phones_are_detected_and_configured(server: Running,
     assert svc.store.get_phone("0080f0a00330").phone_type == "kx_hdv330"
     assert "PHONE_NUMBER_12" in params and "PHONE_NUMBER_13" not in params
     assert params["CFG_STANDARD_FILE_PATH"].startswith(f"http://127.0.0.1:{server.ports.http}/")
+    # TFTP, the guides' name: the model announced by the {MODEL}.cfg request just before
+    rc, msg = await tftp_get(server.ports.tftp, "/KX-HDV130.cfg", str(tmp_path / "pre"))
+    assert rc == 0 and "Error" not in msg, msg
+    rc, msg = await tftp_get(server.ports.tftp, "/Config0080F0A00131.cfg", str(tmp_path / "std"))
+    assert rc == 0 and "Error" not in msg, msg
+    assert "PHONE_NUMBER_2" in parse_panasonic((tmp_path / "std").read_bytes())
+    assert svc.store.get_phone("0080f0a00131").phone_type == "kx_hdv130"
     # an unknown model still gets a working one-line file
     status, body = await curl("--interface", "127.0.0.51",
                               server.url("/panasonic/KX-NT999/Config0080F0A00999.cfg"))
