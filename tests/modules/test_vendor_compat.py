@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 import trio
+from provhost.chain.provisioner import ProvisioningRequest
 from provhost.paths import SOURCE_ROOT
+
+from .conftest import Chain
 
 CLI = str(SOURCE_ROOT / ".venv/bin/provhost")
 # compat registers one phone per type, MAC 0200<n:08x> for the n-th type: the extra
@@ -46,3 +49,28 @@ async def test_check_and_compat(tmp_path: Path, module: str) -> None:
             assert r["native"].startswith("served"), r
     extra = [r["native"].split()[0] for r in rows if r["type"] == "(requests)"]
     assert extra == EXPECTED_EXTRA[module]
+
+
+@pytest.mark.parametrize(("proto", "path", "agent", "asked", "status"), [
+    ("tftp", "/KX-UT136.cfg", "", ["panasonic"], "served"),
+    ("tftp", "/panasonic/KX-UT136/Config0080F0000001.cfg", "", ["panasonic"], "served"),
+    ("http", "/gigaset/n870/7C2F80000001.xml", "", ["gigaset"], "served"),
+    ("tftp", "/f0X4Uhw1.100.cfg", "", ["fanvil"], "notfound"),
+    ("http", "/fanvil/x4u/0c383e000001.cfg", "", ["fanvil"], "served"),
+    # shared names (other modules may declare them too: checked as a subsequence)
+    ("http", "/7C2F80000002.xml", "Gigaset N870 IP PRO/2.48.1", ["gigaset"], "served"),
+    ("tftp", "/0004f2000003.cfg", "", ["fanvil", "polycom"], "served"),
+])
+async def test_one_round_trip_for_vendor_names(chain: Chain, proto: str, path: str, agent: str,
+                                               asked: list[str], status: str) -> None:
+    """Declared `paths`: a vendor-specific name is offered to its module only; a shared one
+    to the modules that declare it, in chain order, the last of ours answering."""
+    headers = {"user-agent": agent} if agent else {}
+    answer, trace = await chain.prov.provision(
+        ProvisioningRequest(proto, path, "192.0.2.77", headers=headers))
+    modules = [s.module for s in trace.steps]
+    if len(asked) == 1 and not path.startswith("/7C2F"):
+        assert modules == asked, trace.steps  # a vendor name: exactly one round trip
+    else:
+        assert [m for m in modules if m in asked] == asked, trace.steps
+    assert (answer.status, answer.module) == (status, asked[-1])
