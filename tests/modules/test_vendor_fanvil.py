@@ -8,11 +8,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from .bootseq import load, replay
-from .conftest import BUNDLED, Running, curl, tftp_get
-from .vendor_resync import resync_with_sipp
-
-SEQUENCES = sorted((BUNDLED / "fanvil" / "tests").glob("*.json"))
+from .conftest import Running, curl, tftp_get
+from .vendor_replay import replay, resync_with_sipp, sequences
 
 
 def sysconf_lines(body: bytes) -> dict[int, dict[str, str]]:
@@ -23,11 +20,10 @@ def sysconf_lines(body: bytes) -> dict[int, dict[str, str]]:
 
 
 async def test_documented_boot_sequences(server: Running, tmp_path: Path) -> None:
-    assert len(SEQUENCES) >= 2
-    for n, path in enumerate(SEQUENCES):
-        outcomes = await replay(server, load(path), f"127.0.0.{80 + n}", tmp_path)
-        for o in outcomes:
-            assert not o.problems, (path.name, o.step["path"], o.problems)
+    seqs = sequences("fanvil")
+    assert len(seqs) >= 2
+    for n, (name, seq) in enumerate(seqs):
+        await replay(server, name, seq, f"127.0.0.{80 + n}", tmp_path)
 
 
 async def test_models_from_common_files_and_agents(server: Running, tmp_path: Path) -> None:
@@ -129,10 +125,8 @@ async def test_our_directory_and_resync(server: Running, tmp_path: Path) -> None
     assert b"<FlashFileName>fanvil/x6u/$mac.cfg</FlashFileName>" in body
     assert svc.store.get_phone("0c383ef00401").phone_type == "fanvil_x6u"
     assert (await curl(server.url("/fanvil/firmware.z")))[0] == 404
-    result, rc, diagnostics = await resync_with_sipp(
-        server, "0c383ef00401", "check-sync;reboot=false", tmp_path)
-    assert rc == 0, diagnostics
-    assert result["ok"] is True and result["method"] == "SIPNOTIFY", result
+    detail = await resync_with_sipp(server, "0c383ef00401", "check-sync;reboot=false", tmp_path)
+    assert "'ok': True" in detail and "SIPNOTIFY" in detail, detail
 
 
 async def test_names_stay_inside_their_element(server: Running) -> None:

@@ -11,11 +11,9 @@ from pathlib import Path
 
 import httpx
 
-from .bootseq import load, replay
-from .conftest import BUNDLED, Running, curl
-from .vendor_resync import resync_with_sipp
+from .conftest import Running, curl
+from .vendor_replay import replay, resync_with_sipp, sequences
 
-SEQUENCES = sorted((BUNDLED / "gigaset" / "tests").glob("*.json"))
 N870_UA = "Gigaset N870 IP PRO/2.48.1+build.4b0c4a8;7C2F80E00870"
 
 
@@ -46,11 +44,10 @@ def nvm_params(body: bytes) -> tuple[dict[str, str], list[str]]:
 
 
 async def test_documented_boot_sequences(server: Running, tmp_path: Path) -> None:
-    assert len(SEQUENCES) >= 2
-    for n, path in enumerate(SEQUENCES):
-        outcomes = await replay(server, load(path), f"127.0.0.{60 + n}", tmp_path)
-        for o in outcomes:
-            assert not o.problems, (path.name, o.step["path"], o.problems)
+    seqs = sequences("gigaset")
+    assert len(seqs) >= 2
+    for n, (name, seq) in enumerate(seqs):
+        await replay(server, name, seq, f"127.0.0.{60 + n}", tmp_path)
 
 
 async def test_every_handset_gets_its_account(server: Running) -> None:
@@ -128,10 +125,8 @@ async def test_resync_sends_check_sync(server: Running, tmp_path: Path) -> None:
     server.svc.line_add("401", phone="7c2f80e00511")
     status, _ = await curl(server.url("/gigaset/n510/7C2F80E00511.xml"))
     assert status == 200
-    result, rc, diagnostics = await resync_with_sipp(server, "7c2f80e00511", "check-sync",
-                                                     tmp_path)
-    assert rc == 0, diagnostics
-    assert result["ok"] is True and result["method"] == "SIPNOTIFY", result
+    detail = await resync_with_sipp(server, "7c2f80e00511", "check-sync", tmp_path)
+    assert "'ok': True" in detail and "SIPNOTIFY" in detail, detail
 
 
 async def test_names_stay_inside_their_attribute(server: Running) -> None:

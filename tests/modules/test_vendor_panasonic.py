@@ -9,11 +9,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .bootseq import load, replay
-from .conftest import BUNDLED, Running, curl, tftp_get
-from .vendor_resync import resync_with_sipp
+from .conftest import Running, curl, tftp_get
+from .vendor_replay import replay, resync_with_sipp, sequences
 
-SEQUENCES = sorted((BUNDLED / "panasonic" / "tests").glob("*.json"))
 FIRST_LINE = b"# Panasonic SIP Phone Standard Format File # DO NOT CHANGE THIS LINE!"
 PARAM = re.compile(rb'^([A-Z][A-Z0-9_]{0,31})="([^"\r\n]*)"$')
 
@@ -37,11 +35,10 @@ def parse_panasonic(body: bytes) -> dict[str, str]:
 
 
 async def test_documented_boot_sequences(server: Running, tmp_path: Path) -> None:
-    assert len(SEQUENCES) >= 3
-    for n, path in enumerate(SEQUENCES):
-        outcomes = await replay(server, load(path), f"127.0.0.{40 + n}", tmp_path)
-        for o in outcomes:
-            assert not o.problems, (path.name, o.step["path"], o.problems)
+    seqs = sequences("panasonic")
+    assert len(seqs) >= 3
+    for n, (name, seq) in enumerate(seqs):
+        await replay(server, name, seq, f"127.0.0.{40 + n}", tmp_path)
 
 
 async def test_unregistered_phones_are_detected_and_configured(server: Running,
@@ -135,11 +132,8 @@ async def test_resync_sends_check_sync(server: Running, tmp_path: Path) -> None:
     server.svc.line_add("44", phone="0080f0d00136")
     status, _ = await curl(server.url("/panasonic/KX-UT136/Config0080F0D00136.cfg"))
     assert status == 200
-    result, rc, diagnostics = await resync_with_sipp(server, "0080f0d00136", "check-sync",
-                                                     tmp_path)
-    assert rc == 0, diagnostics
-    assert result["ok"] is True and result["method"] == "SIPNOTIFY", result
-    assert re.search(r"Event header: +check-sync\n", diagnostics), diagnostics
+    detail = await resync_with_sipp(server, "0080f0d00136", "check-sync", tmp_path)
+    assert "'ok': True" in detail and "SIPNOTIFY" in detail, detail
 
 
 async def test_a_name_cannot_inject_parameters(server: Running) -> None:
