@@ -149,3 +149,15 @@ async def test_a_name_cannot_inject_parameters(server: Running) -> None:
     assert params["ADMIN_PASS"] == svc.phone_show("0080f0e00136")["admin_password"]
     assert params["DISPLAY_NAME_1"] == "MADMIN_PASS=ownedX="
 
+
+async def test_a_hostile_host_header_cannot_break_the_file(server: Running) -> None:
+    """The Host header goes into CFG_STANDARD_FILE_PATH: quotes in it are dropped, so the
+    line stays one well-formed parameter."""
+    server.svc.phone_add("0080f0f00136", "kx_ut136")
+    for path in ("/KX-UT136.cfg", "/panasonic/KX-UT136/Config0080F0F00136.cfg"):
+        status, body = await curl("-H", 'Host: evil"\tADMIN_PASS="x', server.url(path))
+        assert status == 200, body
+        params = parse_panasonic(body)
+        assert params["CFG_STANDARD_FILE_PATH"].startswith("http://evil")
+        assert params.get("ADMIN_PASS") != "x"
+

@@ -16,7 +16,7 @@
 @     $auth = rawurlencode($PROVISION_USER) . ':' . rawurlencode($PROVISION_PASSWORD) . '@';
 @ }
 ## Provisioning
-CFG_STANDARD_FILE_PATH="{$scheme}://{$auth}{$server}/panasonic/{MODEL}/Config{MAC}.cfg"
+CFG_STANDARD_FILE_PATH="{$v($scheme . '://' . $auth . $server)}/panasonic/{MODEL}/Config{MAC}.cfg"
 CFG_PRODUCT_FILE_PATH=""
 CFG_MASTER_FILE_PATH=""
 CFG_RESYNC_FROM_SIP="check-sync"
