@@ -152,6 +152,13 @@ class Service:
             raise ServiceError(f"unknown setting {name!r}; known: {', '.join(sorted(values))}")
         return values[name]
 
+    def setting_list(self) -> list[dict[str, Any]]:
+        """Every setting with its description, default and current value (for forms)."""
+        values = self.settings()
+        return [{"name": s.name, "value": values[s.name], "default": s.default,
+                 "help": s.help, "module_visible": s.module_visible}
+                for s in settings_mod.SETTINGS.values()]
+
     def setting_set(self, name: str, value: str) -> str:
         normalised = self._guard(settings_mod.validate, name, value)
         self.store.set_setting(name, normalised)

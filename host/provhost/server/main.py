@@ -28,6 +28,7 @@ from provhost.server.http_app import ProvisioningApp
 from provhost.server.resync_watcher import ResyncWatcher
 from provhost.service import Service
 from provhost.tftp.server import serve_tftp
+from provhost.web.app import WebApp, management_app
 
 log = logging.getLogger("provhost.server")
 
@@ -104,7 +105,9 @@ async def serve_all(svc: Service, cfg: ServerConfig, *,
                 watcher = ResyncWatcher(engine, interval=cfg.resync_interval)
                 api = ApiApp(svc, engine, prov, load_or_create_token(svc.paths.data_dir),
                              on_change=watcher.poke)
-                api_binds = await nursery.start(hypercorn_serve, api,
+                web = WebApp(svc, engine, prov, on_change=watcher.poke)  # pages beside the API
+                await nursery.start(web.run)
+                api_binds = await nursery.start(hypercorn_serve, management_app(api, web),
                                                 hypercorn_config(cfg.api_listen, cfg.api_port))
                 ports.api = _port_of(api_binds)
                 ports.tftp = await nursery.start(partial(
