@@ -123,6 +123,8 @@ class WebApp:
         await send_response(send, resp)
 
     async def _handle(self, req: WebRequest, receive: Receive) -> Response:
+        if req.path == "/favicon.ico":
+            return Response(204, b"", "image/x-icon")
         if req.path.startswith("/static/"):
             name = req.path[len("/static/"):]
             if name not in STATIC:

@@ -369,7 +369,8 @@ async def requests(app: WebApp, req: WebRequest, session: Session, p: Params) ->
             break
     throttled = app.provisioner.scan_guard.throttled(time.monotonic())
     return app.render("requests.html", session, traces=traces, mac=mac_q, ip=ip_q,
-                      path=path_q, throttled=throttled)
+                      path=path_q, throttled=throttled,
+                      chain=[am.id for am in app.engine.chain()])
 
 
 # -- settings and account -----------------------------------------------------------------
