@@ -21,6 +21,7 @@ import trio
 
 from provhost.chain.provisioner import Provisioner
 from provhost.engine import Engine
+from provhost.mac import pretty_mac
 from provhost.server.lifespan import acknowledge_lifespan
 from provhost.service import Service, ServiceError
 from provhost.web.auth import AdminPassword, Session, Sessions, csrf_ok
@@ -85,6 +86,7 @@ class WebApp:
             trim_blocks=True, lstrip_blocks=True)
         self.env.filters["when"] = _when
         self.env.filters["size"] = _size
+        self.env.filters["pretty_mac"] = lambda mac: pretty_mac(mac) if mac else ""
         self._static = {name: (HERE / "static" / name).read_bytes() for name in STATIC}
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED

@@ -33,7 +33,18 @@ Params = dict[str, str]
 PHONE_COLUMNS = [("mac", "MAC"), ("type", "Type"), ("module", "Module"), ("lines", "Lines"),
                  ("last_ip", "Last address"), ("last_seen", "Last seen"), ("state", "State"),
                  ("credentials", "Credentials")]
-MAX_TRACES = 200  # shown on the Requests page: keeps the page small
+MAX_TRACES = 100  # shown on the Requests page: keeps the page small
+PAGE_SIZE = 100  # phones per page: the table stays far below 300 KB whatever the fleet
+
+
+def paginate(items: list[Any], page: str) -> tuple[list[Any], int, int]:
+    """One page of `items` (PAGE_SIZE), the page number shown, and the number of pages."""
+    pages = max(1, -(-len(items) // PAGE_SIZE))
+    try:
+        n = min(max(1, int(page)), pages)
+    except ValueError:
+        n = 1
+    return items[(n - 1) * PAGE_SIZE:n * PAGE_SIZE], n, pages
 
 
 # -- phones ---------------------------------------------------------------------------
@@ -81,11 +92,13 @@ async def phones(app: WebApp, req: WebRequest, session: Session, p: Params) -> R
         sort = "mac"
     desc = req.query.get("dir") == "desc"
     rows.sort(key=lambda r: (r[sort] is None, str(r[sort] or "")), reverse=desc)
+    total = len(rows)
+    rows, page_no, pages = paginate(rows, req.query.get("page", "1"))
     types = [(e.id, t.ident, t.name) for e in app.svc.registry.chain()
              for t in e.module.phone_types]
     return app.render("phones.html", session, rows=rows, stale=stale, q=q, sort=sort,
                       desc=desc, columns=PHONE_COLUMNS, types=types,
-                      spread=app.reload_spread)
+                      spread=app.reload_spread, total=total, page=page_no, pages=pages)
 
 
 async def phone_add(app: WebApp, req: WebRequest, session: Session, p: Params) -> Response:
@@ -212,8 +225,17 @@ async def users(app: WebApp, req: WebRequest, session: Session, p: Params) -> Re
     user_rows = app.svc.user_list()
     by_id = {u["id"]: u for u in user_rows}
     phone_rows = app.svc.phone_list()
-    return app.render("users.html", session, users=user_rows, lines=app.svc.line_list(),
-                      by_id=by_id, phones=phone_rows)
+    lines = app.svc.line_list()
+    ext_of: dict[int, list[str]] = {}
+    for x in lines:
+        if x["user_id"] is not None:
+            ext_of.setdefault(x["user_id"], []).append(x["telnum"])
+    shown_users, upage, upages = paginate(user_rows, req.query.get("upage", "1"))
+    shown_lines, lpage, lpages = paginate(lines, req.query.get("lpage", "1"))
+    return app.render("users.html", session, users=shown_users, all_users=user_rows,
+                      lines=shown_lines, ext_of=ext_of, by_id=by_id, phones=phone_rows,
+                      upage=upage, upages=upages, lpage=lpage, lpages=lpages,
+                      nusers=len(user_rows), nlines=len(lines))
 
 
 async def user_add(app: WebApp, req: WebRequest, session: Session, p: Params) -> Response:
