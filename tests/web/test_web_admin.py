@@ -136,10 +136,10 @@ def test_settings_errors_at_the_field(page: Any) -> None:
     shot(page, "settings-error")
     go(page, "/settings")  # nothing was saved: all or nothing
     assert page.input_value("#s-VOICEMAIL_EXT") == "50"
-    page.fill("#s-SIP_NOTIFY_TIMEOUT", "3")
+    page.fill("#s-SIP_NOTIFY_TIMEOUT", "1")
     page.click("button:has-text('Save changes')")
     assert "Saved: SIP_NOTIFY_TIMEOUT" in page.inner_text(".flash.ok")
-    assert page.input_value("#s-SIP_NOTIFY_TIMEOUT") == "3"
+    assert page.input_value("#s-SIP_NOTIFY_TIMEOUT") == "1"
     shot(page, "settings")
 
 
@@ -357,6 +357,40 @@ def test_csv_import_preview_then_write(page: Any) -> None:
     assert "Imported 2 row(s)." in page.inner_text(".flash.ok")
     assert page.locator("tr[data-mac='001565000003']").count() == 1
     shot(page, "phones")
+
+
+def test_reload_all_stale_is_spread_over_time(page: Any, server: ServerProcess) -> None:
+    mac2 = "001565000002"
+    status, _ = phone_fetch(server, f"/{mac2}.cfg", ip="127.0.0.6",
+                            ua="Yealink SIP-T46G 28.83.0.50 00:15:65:00:00:02")
+    assert status == 200
+    assert row_state(page, mac2) == "up to date"
+    with api(server) as client:  # the REST API changes what the pages show: one service
+        for user in ("alice", "bob"):
+            assert client.patch(f"/users/{user}", json={"fullname": f"{user} again"}
+                                ).status_code == 200
+
+        def stale() -> dict[str, Any]:
+            return {p["mac"]: p for p in client.get("/phones/stale").json()}
+
+        # the automatic resync tries both at once (nobody listens: refused at once)
+        deadline = time.monotonic() + 15
+        while not all(stale().get(m, {}).get("resync_result") for m in (MAC, mac2)):
+            assert time.monotonic() < deadline, stale()
+            time.sleep(0.2)
+        clicked = time.time()
+        go(page, "/phones")
+        assert "2 phone(s) do not have an up-to-date configuration" in page.inner_text(
+            "#stale-banner")
+        page.click("#stale-banner button")
+        assert "Reloading 2 stale phone(s), one every 2 s." in page.inner_text(".flash.ok")
+        assert "reload queued" in page.inner_text("#phones")  # the second waits its turn
+        deadline = time.monotonic() + 15
+        while not all((stale()[m]["resync_at"] or 0) > clicked for m in (MAC, mac2)):
+            assert time.monotonic() < deadline, stale()
+            time.sleep(0.2)
+        first, second = sorted(stale()[m]["resync_at"] for m in (MAC, mac2))
+    assert second - first >= 1.5  # spread: one phone every 2 s, not all at once
 
 
 def test_a_large_office_stays_under_300_kb_per_page(page: Any) -> None:
