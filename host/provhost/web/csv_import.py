@@ -23,7 +23,7 @@ MAX_ROWS = 5000
 
 @dataclass
 class Row:
-    number: int  # line in the file (the header is line 1)
+    number: int  # line in the file (the header is line 1; blank lines count)
     values: dict[str, str]
     actions: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -42,13 +42,13 @@ class Plan:
 def plan(svc: Service, text: str) -> Plan:
     """What importing `text` would do, row by row, with every error found; writes nothing."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    try:
-        records = [r for r in reader if any(c.strip() for c in r)]
+    try:  # (line number in the file, fields), blank lines skipped but counted
+        records = [(reader.line_num, r) for r in reader if any(c.strip() for c in r)]
     except csv.Error as e:
-        return Plan([], [f"not valid CSV: {e}"])
+        return Plan([], [f"not valid CSV (line {reader.line_num}): {e}"])
     if not records:
         return Plan([], ["the file is empty: expected a header row and at least one row"])
-    header = [h.strip().lower() for h in records[0]]
+    header = [h.strip().lower() for h in records[0][1]]
     unknown = [h for h in header if h not in COLUMNS]
     if unknown:
         return Plan([], [f"unknown column(s) {', '.join(unknown)}; known: {', '.join(COLUMNS)}"])
@@ -58,7 +58,7 @@ def plan(svc: Service, text: str) -> Plan:
     phones = {p["mac"]: p["phone_type"] for p in svc.phone_list()}
     extensions = {x["telnum"] for x in svc.line_list()}
     rows = []
-    for i, record in enumerate(records[1:], start=2):
+    for i, record in records[1:]:
         values = {h: (record[k].strip() if k < len(record) else "") for k, h in enumerate(header)}
         row = Row(i, values)
         _check_row(svc, row, users, phones, extensions)
