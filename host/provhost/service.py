@@ -118,6 +118,23 @@ def phone_auth_view(p: PhoneRecord, *, reveal: bool = False) -> dict[str, Any]:
     return view
 
 
+def _choices_of(name: str) -> list[str]:
+    """The values a setting accepts when they are few: found by asking its own check."""
+    candidates = ("1", "0", "native", "wasm", "off", "new")
+    accepted = []
+    for value in candidates:
+        try:
+            if settings_mod.validate(name, value) == value:
+                accepted.append(value)
+        except settings_mod.SettingError:
+            pass
+    try:  # a free-form setting (text, numbers) accepts something outside the list too
+        settings_mod.validate(name, "2")
+        return []
+    except settings_mod.SettingError:
+        return accepted if len(accepted) >= 2 else []
+
+
 class Service:
     def __init__(self, paths: Paths) -> None:
         self.paths = paths
@@ -153,10 +170,12 @@ class Service:
         return values[name]
 
     def setting_list(self) -> list[dict[str, Any]]:
-        """Every setting with its description, default and current value (for forms)."""
+        """Every setting with its description, default, current value and, for a setting
+        with a fixed set of values, those values (for forms)."""
         values = self.settings()
         return [{"name": s.name, "value": values[s.name], "default": s.default,
-                 "help": s.help, "module_visible": s.module_visible}
+                 "help": s.help, "module_visible": s.module_visible,
+                 "choices": _choices_of(s.name)}
                 for s in settings_mod.SETTINGS.values()]
 
     def setting_set(self, name: str, value: str) -> str:

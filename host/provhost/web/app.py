@@ -86,6 +86,7 @@ class WebApp:
             trim_blocks=True, lstrip_blocks=True)
         self.env.filters["when"] = _when
         self.env.filters["size"] = _size
+        self.env.filters["clip"] = _clip
         self.env.filters["pretty_mac"] = lambda mac: pretty_mac(mac) if mac else ""
         self._static = {name: (HERE / "static" / name).read_bytes() for name in STATIC}
 
@@ -230,6 +231,12 @@ def _when(ts: float | None) -> str:
     if not ts:
         return "never"
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
+
+
+def _clip(value: object, limit: int = 300) -> str:
+    """Long text that peers control (User-Agents, paths, PHP warnings) cut for display."""
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
 
 
 def _size(n: int | None) -> str:

@@ -33,7 +33,8 @@ Params = dict[str, str]
 PHONE_COLUMNS = [("mac", "MAC"), ("type", "Type"), ("module", "Module"), ("lines", "Lines"),
                  ("last_ip", "Last address"), ("last_seen", "Last seen"), ("state", "State"),
                  ("credentials", "Credentials")]
-MAX_TRACES = 100  # shown on the Requests page: keeps the page small
+MAX_TRACES = 50  # shown on the Requests page (each field clipped): keeps the page small
+MAX_CHOICES = 200  # phones/users offered in a list; beyond, the field is typed
 PAGE_SIZE = 100  # phones per page: the table stays far below 300 KB whatever the fleet
 
 
@@ -232,8 +233,10 @@ async def users(app: WebApp, req: WebRequest, session: Session, p: Params) -> Re
             ext_of.setdefault(x["user_id"], []).append(x["telnum"])
     shown_users, upage, upages = paginate(user_rows, req.query.get("upage", "1"))
     shown_lines, lpage, lpages = paginate(lines, req.query.get("lpage", "1"))
-    return app.render("users.html", session, users=shown_users, all_users=user_rows,
-                      lines=shown_lines, ext_of=ext_of, by_id=by_id, phones=phone_rows,
+    return app.render("users.html", session, users=shown_users,
+                      all_users=user_rows if len(user_rows) <= MAX_CHOICES else [],
+                      lines=shown_lines, ext_of=ext_of, by_id=by_id,
+                      phones=phone_rows if len(phone_rows) <= MAX_CHOICES else [],
                       upage=upage, upages=upages, lpage=lpage, lpages=lpages,
                       nusers=len(user_rows), nlines=len(lines))
 
