@@ -447,6 +447,7 @@ def test_phone_and_user_actions(page: Any, server: ServerProcess) -> None:
     assert "Extension 21 deleted." in page.inner_text(".flash.ok")
     page.click("tr[data-user=carol] button:has-text('Delete')")
     assert "User carol deleted." in page.inner_text(".flash.ok")
+    shot(page, "users")
     page.fill("form[action='/lines/add'] input[name=telnum]", "12a")
     page.click("form[action='/lines/add'] button")
     assert "extension: expected a dialable number" in page.inner_text(".flash.error")
@@ -524,9 +525,12 @@ def test_state_changing_request_without_csrf_token_is_refused(page: Any, server:
     r = page.request.post(url, form={"username": "mallory", "fullname": "M", "csrf": token},
                           headers={"Origin": "http://evil.example"}, max_redirects=0)
     assert r.status == 403 and "cross-site" in r.text()
-    go(page, "/users")
+    go(page, "/users?q=mallory")
     assert page.locator("tr[data-user=mallory]").count() == 0
-    shot(page, "users")
+    go(page, "/users?q=User Number 7")  # the filter finds users and their extensions
+    assert page.locator("tr[data-user=user7]").count() == 1
+    assert page.locator("tr[data-line='1007']").count() == 1
+    assert page.locator("tr[data-user=user8]").count() == 0
     # the REST API keeps its bearer token and is not affected by sessions
     with api(server) as client:
         assert client.get("/users").status_code == 200

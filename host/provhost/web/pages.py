@@ -231,14 +231,23 @@ async def users(app: WebApp, req: WebRequest, session: Session, p: Params) -> Re
     for x in lines:
         if x["user_id"] is not None:
             ext_of.setdefault(x["user_id"], []).append(x["telnum"])
-    shown_users, upage, upages = paginate(user_rows, req.query.get("upage", "1"))
-    shown_lines, lpage, lpages = paginate(lines, req.query.get("lpage", "1"))
+    q = req.query.get("q", "").strip().lower()
+    listed_users, listed_lines = user_rows, lines
+    if q:
+        listed_users = [u for u in user_rows
+                        if q in u["username"].lower() or q in u["fullname"].lower()]
+        listed_lines = [x for x in lines if any(q in str(v).lower() for v in (
+            x["telnum"], x["sip_username"], x["label"], x["phone"] or "",
+            pretty_mac(x["phone"]) if x["phone"] else "",
+            by_id[x["user_id"]]["fullname"] if x["user_id"] in by_id else ""))]
+    shown_users, upage, upages = paginate(listed_users, req.query.get("upage", "1"))
+    shown_lines, lpage, lpages = paginate(listed_lines, req.query.get("lpage", "1"))
     return app.render("users.html", session, users=shown_users,
                       all_users=user_rows if len(user_rows) <= MAX_CHOICES else [],
                       lines=shown_lines, ext_of=ext_of, by_id=by_id,
                       phones=phone_rows if len(phone_rows) <= MAX_CHOICES else [],
                       upage=upage, upages=upages, lpage=lpage, lpages=lpages,
-                      nusers=len(user_rows), nlines=len(lines))
+                      nusers=len(listed_users), nlines=len(listed_lines), q=q)
 
 
 async def user_add(app: WebApp, req: WebRequest, session: Session, p: Params) -> Response:
