@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -104,10 +104,6 @@ def redirect(location: str) -> Response:
 
 def json_response(status: int, text: str) -> Response:
     return Response(status, text.encode(), "application/json")
-
-
-def url_quote(text: str) -> str:
-    return quote(text, safe="")
 
 
 async def read_body(receive: Receive, limit: int) -> bytes:

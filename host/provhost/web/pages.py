@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import tempfile
 import time
 from pathlib import Path
@@ -18,17 +19,19 @@ from typing import Any
 import trio
 
 from provhost import firmware
+from provhost import settings as settings_mod
 from provhost.mac import MacError, normalize_mac, pretty_mac
 from provhost.resync.runner import resync_phone
 from provhost.review import ReviewError, build_zip, review_phone
 from provhost.service import ServiceError
 from provhost.tracking import phone_states
 from provhost.web import csv_import
-from provhost.web.app import Route, WebApp, route
+from provhost.web.app import COOKIE, Route, WebApp, route
 from provhost.web.auth import Session
-from provhost.web.http import Response, WebRequest, json_response, redirect, url_quote
+from provhost.web.http import Response, WebRequest, json_response, redirect
 
 Params = dict[str, str]
+log = logging.getLogger("provhost.web")
 
 PHONE_COLUMNS = [("mac", "MAC"), ("type", "Type"), ("module", "Module"), ("lines", "Lines"),
                  ("last_ip", "Last address"), ("last_seen", "Last seen"), ("state", "State"),
@@ -159,8 +162,7 @@ async def _reload_later(app: WebApp, mac: str, delay: float) -> None:
         await trio.sleep(delay)
         await _reload(app, mac)
     except Exception:  # one phone's failure must not stop the others
-        import logging
-        logging.getLogger("provhost.web").exception("reload of %s failed", mac)
+        log.exception("reload of %s failed", mac)
     finally:
         app.pending_reloads.discard(mac)
 
@@ -415,8 +417,6 @@ async def settings_page(app: WebApp, req: WebRequest, session: Session, p: Param
 
 async def settings_post(app: WebApp, req: WebRequest, session: Session, p: Params) -> Response:
     """Check every changed field first; save nothing unless all are valid."""
-    from provhost import settings as settings_mod
-
     current = {s["name"]: s["value"] for s in app.svc.setting_list()}
     form = req.form()
     changed = {n: form[n] for n in current if n in form and form[n] != current[n]}
@@ -461,7 +461,6 @@ async def account_password(app: WebApp, req: WebRequest, session: Session, p: Pa
     keep = app.sessions.create(time.monotonic())  # this browser stays logged in
     keep.flash("ok", "Password changed; other browsers were logged out.")
     resp = redirect("/account")
-    from provhost.web.app import COOKIE
     resp.set_cookie(COOKIE, keep.sid, secure=req.https)
     return resp
 
@@ -469,7 +468,6 @@ async def account_password(app: WebApp, req: WebRequest, session: Session, p: Pa
 async def logout(app: WebApp, req: WebRequest, session: Session, p: Params) -> Response:
     app.sessions.drop(session.sid)
     resp = redirect("/login")
-    from provhost.web.app import COOKIE
     resp.set_cookie(COOKIE, "", secure=req.https, max_age=0)
     return resp
 
@@ -512,5 +510,3 @@ ROUTES: list[Route] = [
     route("POST", "/account/password", account_password),
     route("POST", "/logout", logout),
 ]
-
-__all__ = ["ROUTES", "url_quote"]
