@@ -266,7 +266,7 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
     p.add_argument("--no-verify", action="store_true",
                    help="override the module's check (the script sees FW_VERIFY=0)")
     p = command(fg, ("firmware", "clear"), "empty a slot",
-                lambda s, a: firmware.clear(s, a.module, a.slot))
+                lambda s, a: firmware.clear(s.state, a.module, a.slot))
     p.add_argument("module")
     p.add_argument("slot")
     p = command(fg, ("firmware", "preview"), "save a slot's preview image (PNG)",
@@ -274,6 +274,28 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
     p.add_argument("module")
     p.add_argument("slot")
     p.add_argument("-o", "--output", required=True, help="where to write the PNG")
+    p = command(fg, ("firmware", "packages"), "firmware packages the modules offer, their "
+                "slot and whether installed", _firmware_packages)
+    p.add_argument("module", nargs="?")
+    p.add_argument("--licence", metavar="PACKAGE", help="print this package's licence text")
+    p = command(fg, ("firmware", "install"), "download, verify and install a firmware "
+                "package into its slot", _firmware_install)
+    p.add_argument("module")
+    p.add_argument("package")
+    p.add_argument("--from", dest="source", metavar="FILE|DIR|URL",
+                   help="take the file(s) from here instead of the mirror and vendor URIs")
+    p.add_argument("--accept-licence", action="store_true",
+                   help="accept the package's licence (read it with --licence first)")
+    p.add_argument("--unverified", action="store_true",
+                   help="install a package whose vendor publishes no checksum")
+    p = command(fg, ("firmware", "mirror"), "download every pinned firmware file into DIR "
+                "(laid out by hash; serve it or set FIRMWARE_MIRROR to it)", _firmware_mirror)
+    p.add_argument("dir")
+    p.add_argument("modules", nargs="*", metavar="MODULE")
+    p = command(mg, ("module", "fw-hash"), "write sizes and SHA-256 of downloaded firmware "
+                "files into a module's firmware_packages", _module_fw_hash)
+    p.add_argument("dir", help="the module directory")
+    p.add_argument("files", nargs="+", metavar="FILE", help="the downloaded files")
 
     # user ------------------------------------------------------------------------------
     ug = groups.add_parser("user", help="PBX users").add_subparsers(dest="cmd", required=True)
@@ -366,7 +388,7 @@ def _request(svc: Service, a: argparse.Namespace) -> Any:
 
 
 def _firmware_list(svc: Service, a: argparse.Namespace) -> Any:
-    rows = firmware.slot_views(svc)
+    rows = firmware.slot_views(svc.state)
     if a.json:
         return rows
     for r in rows:
@@ -385,9 +407,70 @@ def _firmware_upload(svc: Service, a: argparse.Namespace) -> Any:
 
 
 def _firmware_preview(svc: Service, a: argparse.Namespace) -> Any:
-    data = firmware.preview(svc, a.module, a.slot)
+    data = firmware.preview(svc.state, a.module, a.slot)
     Path(a.output).write_bytes(data)
     return {"saved": a.output, "size": len(data)}
+
+
+def _firmware_packages(svc: Service, a: argparse.Namespace) -> Any:
+    from provhost.fwpackages.install import find_package, licence_text, package_views
+
+    if a.licence:
+        if not a.module:
+            raise ServiceError("--licence needs the module too: firmware packages MODULE "
+                               "--licence PACKAGE")
+        text = licence_text(svc.state, a.module, find_package(svc.state, a.module, a.licence))
+        return text if text is not None else f"{a.licence}: no licence to accept"
+    rows = package_views(svc.state, a.module)
+    if a.json:
+        return rows
+    for r in rows:
+        r["state"] = (("installed" + ("" if r["installed_verified"] else " (UNVERIFIED)"))
+                      if r["installed"] else "-")
+        r["hash"] = "pinned" if r["verified"] else "UNVERIFIED"
+        r["licence"] = "yes" if r["licence"] else ""
+    return _table(rows, ["module", "package", "slot", "hash", "licence", "state", "name"])
+
+
+def _firmware_install(svc: Service, a: argparse.Namespace) -> Any:
+    from provhost.fwpackages.install import InstallOptions
+    from provhost.server.oneshot import package_install_once
+
+    opts = InstallOptions(source=a.source, accept_licence=a.accept_licence,
+                          unverified=a.unverified)
+    inst = package_install_once(svc, a.module, a.package, opts).install
+    return {"module": inst.module_id, "package": inst.package_id, "slot": inst.slot,
+            "content_id": inst.content_id, "verified": inst.verified,
+            "files": " ".join(f"{n} ({s} bytes, sha256 {h})" for n, s, h in inst.files)}
+
+
+def _firmware_mirror(svc: Service, a: argparse.Namespace) -> Any:
+    import trio
+
+    from provhost.fwpackages.mirror import fill_mirror
+
+    rows = [r.as_dict() for r in trio.run(fill_mirror, svc.state, Path(a.dir),
+                                          list(a.modules))]
+    out: Any = rows if a.json else _table(rows, ["module", "package", "file", "outcome"])
+    failed = [r for r in rows if r["outcome"].startswith("failed")]
+    if failed:
+        raise ServiceError(f"{len(failed)} file(s) could not be mirrored:\n"
+                           + (json.dumps(out, indent=2) if a.json else out))
+    return out
+
+
+def _module_fw_hash(svc: Service, a: argparse.Namespace) -> Any:
+    from provhost.fwpackages.fwhash import fw_hash
+
+    try:
+        report = fw_hash(Path(a.dir), [Path(f) for f in a.files])
+    except ValueError as e:
+        raise ServiceError(str(e)) from None
+    problems = [p for p in svc.module_check(Path(a.dir))
+                if p["text"].startswith("firmware_packages")]
+    if a.json:
+        return {"updated": report, "problems": problems}
+    return "\n".join(report + [p["text"] for p in problems])
 
 
 def _phone_upload(svc: Service, a: argparse.Namespace) -> Any:

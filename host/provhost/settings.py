@@ -77,6 +77,14 @@ def _text(value: str) -> str:
     return value
 
 
+def _mirror(value: str) -> str:
+    """Empty, an http(s) URL or an absolute directory: where firmware is looked up first."""
+    v = value.strip()
+    if v and not v.lower().startswith(("http://", "https://")) and not v.startswith("/"):
+        raise SettingError(f"expected an http(s) URL or an absolute directory, got {value!r}")
+    return v
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -128,6 +136,10 @@ SETTINGS: dict[str, Setting] = {
                 "on gets credentials in its first configuration and must authenticate "
                 "afterwards; off = only phones given them with `phone auth MAC on`",
                 module_visible=False),
+        Setting("FIRMWARE_MIRROR", "", _mirror,
+                "firmware mirror tried before the vendors' URIs: an http(s) URL or a "
+                "directory laid out as <sha256>/<file> (`provhost firmware mirror` fills "
+                "one); empty: vendors only", module_visible=False),
     ]
 }
 

@@ -73,6 +73,19 @@ class FirmwareSlotState:
     verified: bool  # False when the administrator overrode the check (FW_VERIFY=0)
 
 
+@dataclass(frozen=True)
+class PackageInstall:
+    """A firmware package an administrator installed into a slot."""
+
+    module_id: str
+    slot: str
+    package_id: str
+    content_id: str  # the slot content it produced (installed while the slot holds it)
+    files: tuple[tuple[str, int, str], ...]  # (name, size, sha256) of what was installed
+    verified: bool  # every file matched a hash the module pins (False: --unverified)
+    installed_at: float
+
+
 @dataclass
 class ModuleState:
     """What the registry persists of one module (bundled or add-on)."""
@@ -121,6 +134,8 @@ class Store(Protocol):
     def firmware_slots(self, module_id: str | None = None) -> list[FirmwareSlotState]: ...
     def put_firmware_slot(self, state: FirmwareSlotState) -> None: ...
     def clear_firmware_slot(self, module_id: str, slot: str) -> None: ...
+    def package_installs(self, module_id: str | None = None) -> list[PackageInstall]: ...
+    def put_package_install(self, install: PackageInstall) -> None: ...
     def set_admin_password(self, mac: str, password: str) -> None: ...
     def delete_phone(self, mac: str) -> None: ...
     def set_provision_auth(self, mac: str, state: str, user: str, password: str) -> None: ...
