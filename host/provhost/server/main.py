@@ -25,10 +25,11 @@ from provhost.runtime.select import open_runtimes
 from provhost.server.api_app import ApiApp, load_or_create_token
 from provhost.server.file_adapter import chain_handler, ftp_authenticator, upload_handler
 from provhost.server.http_app import ProvisioningApp
+from provhost.server.management import management_app
 from provhost.server.resync_watcher import ResyncWatcher
 from provhost.service import Service
 from provhost.tftp.server import serve_tftp
-from provhost.web.app import WebApp, management_app
+from provhost.web.app import WebApp
 
 log = logging.getLogger("provhost.server")
 

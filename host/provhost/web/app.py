@@ -2,8 +2,8 @@
 
 The pages themselves are in `pages.py`; every operation they perform goes through the
 service layer (and the engine, for what needs the running chain) exactly as the CLI and the
-REST API do.  `management_app` puts the REST API (under /api/) and these pages on the one
-management listener.
+REST API do.  provhost.server.management puts the REST API (under /api/) and these pages on
+the one management listener.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import trio
 from provhost.chain.provisioner import Provisioner
 from provhost.engine import Engine
 from provhost.mac import pretty_mac
-from provhost.server.lifespan import acknowledge_lifespan
 from provhost.service import Service, ServiceError
 from provhost.web.auth import AdminPassword, Session, Sessions, csrf_ok
 from provhost.web.http import (
@@ -109,10 +108,7 @@ class WebApp:
 
     # -- ASGI ---------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            await acknowledge_lifespan(receive, send)
-            return
-        if scope["type"] != "http":
+        if scope["type"] != "http":  # lifespan is answered by the listener's dispatcher
             return
         req = WebRequest.from_scope(scope)
         try:
@@ -247,16 +243,3 @@ def _size(n: int | None) -> str:
             return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
         n /= 1024  # type: ignore[assignment]
     return str(n)
-
-
-def management_app(api: Any, web: WebApp) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
-    """One listener: /api/... to the REST API (bearer token), everything else to the pages."""
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            await acknowledge_lifespan(receive, send)
-            return
-        if scope["type"] == "http" and scope["path"].startswith("/api/"):
-            await api(scope, receive, send)
-        else:
-            await web(scope, receive, send)
-    return app

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from provhost.privatefile import create_private
 
 INITIAL_PASSWORD_FILE = "web-admin-password"
 HASH_FILE = "web-admin.scrypt"
@@ -49,17 +50,6 @@ def check_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(again.rsplit("$", 1)[1], digest)
 
 
-def _write_new(path: Path, text: str) -> bool:
-    """Create `path` 0600 with `text`; False when it already exists (another process won)."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return False
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    return True
-
-
 class AdminPassword:
     """The one administrator login of the web administration."""
 
@@ -71,16 +61,14 @@ class AdminPassword:
         """First start: make a password and its hash (a restart keeps both)."""
         if self.hash_file.is_file():
             return
-        _write_new(self.initial_file, secrets.token_urlsafe(12) + "\n")  # or a racer's
+        create_private(self.initial_file, (secrets.token_urlsafe(12) + "\n").encode())
         password = self.initial_file.read_text().strip()
         self._store_hash(hash_password(password))
 
     def _store_hash(self, hashed: str) -> None:
         tmp = self.hash_file.with_name(self.hash_file.name + f".{secrets.token_hex(4)}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(hashed + "\n")
-        tmp.replace(self.hash_file)
+        create_private(tmp, (hashed + "\n").encode())
+        tmp.replace(self.hash_file)  # atomic: a check never reads half a hash
 
     def check(self, password: str) -> bool:
         """Slow on purpose (scrypt): call it from a thread."""
