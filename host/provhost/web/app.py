@@ -166,9 +166,10 @@ class WebApp:
             except ServiceError as e:
                 if req.method == "POST" and not r.upload:
                     session.flash("error", str(e))
-                    return redirect(req.headers.get("x-return", "") or _back(req))
+                    return redirect(back_to(req))
                 return self.render("error.html", session, 400, title="Refused", message=str(e))
             if req.method == "POST" and resp.status < 400:
+                log.info("web administration: %s from %s", req.path, req.client_ip)  # audit
                 self.on_change()
             return resp
         return self.render("error.html", session, 404, title="Not found",
@@ -212,7 +213,7 @@ class WebApp:
         return resp
 
 
-def _back(req: WebRequest) -> str:
+def back_to(req: WebRequest) -> str:
     """Where to go after a refused form: the page it was sent from, if it is ours."""
     ref = req.headers.get("referer", "")
     host = req.headers.get("host", "")

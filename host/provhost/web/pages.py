@@ -26,7 +26,7 @@ from provhost.review import ReviewError, build_zip, review_phone
 from provhost.service import ServiceError
 from provhost.tracking import phone_states
 from provhost.web import csv_import
-from provhost.web.app import COOKIE, Route, WebApp, route
+from provhost.web.app import COOKIE, Route, WebApp, back_to, route
 from provhost.web.auth import Session
 from provhost.web.http import Response, WebRequest, json_response, redirect
 
@@ -130,7 +130,7 @@ async def phone_reload(app: WebApp, req: WebRequest, session: Session, p: Params
     verdict = await _reload(app, mac)
     session.flash("ok" if verdict.startswith("ok") else "error",
                   f"Reload of {pretty_mac(mac)}: {verdict}")
-    return redirect(req.headers.get("x-return") or f"/phones/{mac}")
+    return redirect(back_to(req))  # the list or the phone's page, where it was clicked
 
 
 async def _reload(app: WebApp, mac: str) -> str:
