@@ -124,9 +124,9 @@ def png(width: int, height: int) -> bytes:
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
-def unsigned_module() -> bytes:
+def unsigned_module(version: str = "1.0") -> bytes:
     files = {
-        "info": f"id = xsstest\nname = {XSS}\nversion = 1.0\nsequence = 9\n",
+        "info": f"id = xsstest\nname = {XSS}\nversion = {version}\nsequence = 9\n",
         "phone_types": 'xss_phone 1 "<img src=x onerror=window.__pwned=5>"\n',
         "providers/p.php": "<?php\npassNext();\n",
     }
@@ -270,6 +270,7 @@ def test_logo_upload_preview_and_rejection(page: Any, tmp_path: Path) -> None:
     page.wait_for_selector(f"{row} .fw-status.bad")
     assert "Rejected: firmware/logo.sh rejected the file: not an image" in page.inner_text(
         f"{row} .fw-status")
+    assert page.evaluate(f"() => document.querySelector(\"{row} progress\").hidden") is False
     shot(page, "firmware-rejected")
     logo = tmp_path / "logo.png"
     logo.write_bytes(png(96, 40))
@@ -334,6 +335,24 @@ def test_unsigned_module_only_through_the_confirmation(page: Any, server: Server
     assert "disabled" in page.inner_text("tr[data-module=xsstest]")
     page.click("tr[data-module=xsstest] button:has-text('Enable')")
     assert "enabled" in page.inner_text("tr[data-module=xsstest]")
+    # an upgrade is an install of a higher version (unsigned: the dialog again)
+    newer = tmp_path / "xsstest-1.1.zip"
+    newer.write_bytes(unsigned_module("1.1"))
+    page.set_input_files("#module-file", str(newer))
+    page.click("#module-install")
+    dialog.wait_for(state="visible")
+    page.check("#unsigned-understood")
+    with page.expect_navigation():
+        page.click("#unsigned-confirm")
+    assert "Module xsstest 1.1 installed (UNSIGNED)." in page.inner_text(".flash.ok")
+    assert "1.1" in page.inner_text("tr[data-module=xsstest] td:nth-child(3)")
+    page.set_input_files("#module-file", str(archive))  # 1.0 again: a downgrade, refused
+    page.click("#module-install")
+    dialog.wait_for(state="visible")
+    page.check("#unsigned-understood")
+    page.click("#unsigned-confirm")
+    page.wait_for_selector("#install-status.bad")
+    assert "Refused:" in page.inner_text("#install-status")
     page.click("tr[data-module=xsstest] button:has-text('Disable')")
 
 
