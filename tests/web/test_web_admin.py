@@ -572,6 +572,18 @@ def test_account_page(page: Any) -> None:
     shot(page, "account")
 
 
+def test_log_out_ends_the_session_on_the_server(page: Any, server: ServerProcess) -> None:
+    old = next(c for c in page.context.cookies() if c["name"] == "provhost_session")
+    go(page, "/phones")
+    page.click("nav button:has-text('Log out')")
+    page.wait_for_url("**/login")
+    go(page, "/phones")
+    assert page.url.endswith("/login")
+    page.context.add_cookies([old])  # a stolen copy of the cookie is worth nothing now
+    r = page.request.get(f"{server.base}/phones", max_redirects=0)
+    assert r.status == 303 and r.headers["location"] == "/login"
+
+
 def test_five_wrong_passwords_are_throttled(browser: Any, server: ServerProcess, page: Any
                                             ) -> None:
     context = browser.new_context(base_url=server.base)
