@@ -8,6 +8,7 @@ the one management listener.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import time
@@ -88,6 +89,8 @@ class WebApp:
         self.env.filters["clip"] = _clip
         self.env.filters["pretty_mac"] = lambda mac: pretty_mac(mac) if mac else ""
         self._static = {name: (HERE / "static" / name).read_bytes() for name in STATIC}
+        # in the static URLs, so a browser's cached copy never outlives an upgrade
+        self.asset_version = hashlib.sha256(b"".join(self._static.values())).hexdigest()[:12]
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
                   ) -> None:
@@ -103,7 +106,8 @@ class WebApp:
         page = self.env.get_template(template).render(
             session=session, csrf=session.csrf if session else "",
             flashes=session.take_flashes() if session else [],
-            initial_password=self.password.is_initial, **context)
+            initial_password=self.password.is_initial, asset_version=self.asset_version,
+            **context)
         return Response(status, page.encode())
 
     # -- ASGI ---------------------------------------------------------------------------
@@ -128,7 +132,8 @@ class WebApp:
             name = req.path[len("/static/"):]
             if name not in STATIC:
                 return Response(404, b"not found", "text/plain")
-            return Response(200, self._static[name], STATIC[name])
+            return Response(200, self._static[name], STATIC[name],  # same for a server's life
+                            headers=[(b"cache-control", b"private, max-age=3600")])
         now = time.monotonic()
         session = self.sessions.get(req.cookie(COOKIE), now)
         if req.path == "/login":

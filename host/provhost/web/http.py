@@ -120,8 +120,9 @@ async def read_body(receive: Receive, limit: int) -> bytes:
 
 
 async def send_response(send: Send, resp: Response) -> None:
+    own = {name for name, _ in resp.headers}  # a response may replace a default (caching)
     headers = [(b"content-type", resp.content_type.encode()),
                (b"content-length", str(len(resp.body)).encode()),
-               *SECURITY_HEADERS, *resp.headers]
+               *(h for h in SECURITY_HEADERS if h[0] not in own), *resp.headers]
     await send({"type": "http.response.start", "status": resp.status, "headers": headers})
     await send({"type": "http.response.body", "body": resp.body})
