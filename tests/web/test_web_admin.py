@@ -30,6 +30,7 @@ MAC_PRETTY = "00:15:65:00:00:01"
 PHONE_IP = "127.0.0.5"
 UA = f"Yealink SIP-T46G 28.83.0.50 {MAC_PRETTY}"
 MAX_PAGE = 300 * 1024
+NEW_PASSWORD = "a-new-password-1"
 XSS = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
 
 
@@ -562,7 +563,7 @@ def test_state_changing_request_without_csrf_token_is_refused(page: Any, server:
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
 
 
-def test_account_page(page: Any) -> None:
+def test_account_page(page: Any, server: ServerProcess) -> None:
     go(page, "/account")
     page.fill("input[name=current]", "wrong-password-here")
     page.fill("input[name=new]", "a-new-password-1")
@@ -570,6 +571,15 @@ def test_account_page(page: Any) -> None:
     page.click("button:has-text('Change password')")
     assert "current password is wrong" in page.inner_text(".flash.error")
     shot(page, "account")
+    initial = (server.data_dir / "web-admin-password").read_text().strip()
+    page.fill("input[name=current]", initial)
+    page.fill("input[name=new]", NEW_PASSWORD)
+    page.fill("input[name=again]", NEW_PASSWORD)
+    page.click("button:has-text('Change password')")
+    assert "Password changed; other browsers were logged out." in page.inner_text(".flash.ok")
+    assert "generated administrator password" not in page.inner_text("main")
+    assert not (server.data_dir / "web-admin-password").exists()  # only the hash is left
+    assert NEW_PASSWORD not in (server.data_dir / "web-admin.scrypt").read_text()
 
 
 def test_log_out_ends_the_session_on_the_server(page: Any, server: ServerProcess) -> None:
@@ -594,8 +604,7 @@ def test_five_wrong_passwords_are_throttled(browser: Any, server: ServerProcess,
             pg.fill("input[name=password]", "not-the-password")
             pg.click("button[type=submit]")
             assert "Wrong password." in pg.inner_text(".flash.error")
-        right = (server.data_dir / "web-admin-password").read_text().strip()
-        pg.fill("input[name=password]", right)
+        pg.fill("input[name=password]", NEW_PASSWORD)  # right, but too late
         pg.click("button[type=submit]")
         assert "Too many wrong passwords" in pg.inner_text(".flash.error")
         assert pg.url.endswith("/login")
