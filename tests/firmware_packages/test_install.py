@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from provhost.download import DownloadLimits
 from provhost.engine import Engine
 from provhost.firmware import FirmwareError
-from provhost.fwpackages.download import DownloadLimits
 from provhost.fwpackages.install import InstallOptions, install_package, package_views
 from provhost.paths import Paths
 from provhost.server.oneshot import one_off_engine

@@ -26,9 +26,7 @@ from typing import Any
 import trio
 
 from provhost import firmware
-from provhost.engine import Engine
-from provhost.firmware import FirmwareError, UploadResult
-from provhost.fwpackages.download import (
+from provhost.download import (
     DownloadError,
     DownloadLimits,
     Fetched,
@@ -36,6 +34,8 @@ from provhost.fwpackages.download import (
     fetch_url,
     remove_tree,
 )
+from provhost.engine import Engine
+from provhost.firmware import FirmwareError, UploadResult
 from provhost.fwpackages.sources import Source, sources_for
 from provhost.hoststate import HostState
 from provhost.moduleformat.firmware_packages import FirmwarePackage, PackageFile

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import trio
 
-from provhost.fwpackages.download import DownloadError, fetch_url
+from provhost.download import DownloadError, fetch_url
 from provhost.fwpackages.install import MAX_UNKNOWN_SIZE
 from provhost.hoststate import HostState
 from provhost.moduleformat.firmware_packages import PackageFile

@@ -307,4 +307,14 @@ def check_module(source: Path, limits: Limits = DEFAULT_LIMITS) -> list[Problem]
         except FormatError as exc:
             return [Problem("error", exc.file, exc.line, exc.message)]
         _, problems = analyse_root(root)
+        problems += check_sequences(root)
     return problems
+
+
+def check_sequences(root: Path) -> list[Problem]:
+    """Errors in the boot sequences of tests/ (provhost.moduletest), as Problems."""
+    from provhost.moduletest.discover import read_sequences
+
+    _, found = read_sequences(root)
+    return [Problem("error", p.file, None, f"{p.where}: {p.message}" if p.where else p.message)
+            for p in found]

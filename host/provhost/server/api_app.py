@@ -25,6 +25,7 @@ from provhost.engine import Engine
 from provhost.fwpackages.install import InstallOptions, install_package, package_views
 from provhost.fwpackages.sources import is_url
 from provhost.privatefile import read_or_create_private
+from provhost.repo import client as repo_client
 from provhost.resync.runner import resync_phone
 from provhost.review import ReviewError, build_zip, review_phone
 from provhost.server.lifespan import acknowledge_lifespan
@@ -232,6 +233,35 @@ async def _firmware_upload(app: ApiApp, r: Request) -> Any:
     return {**dataclasses.asdict(result.state), "files": result.files, "log": result.log}
 
 
+async def _repo_update(app: ApiApp, r: Request) -> Any:
+    index = await repo_client.update(app.svc)
+    return {"repository": index.repository, "channel": index.channel,
+            "serial": index.serial, "modules": len(index.modules)}
+
+
+async def _repo_search(app: ApiApp, r: Request) -> Any:
+    return repo_client.search(app.svc, r.query.get("q", ""))
+
+
+async def _repo_install(app: ApiApp, r: Request) -> Any:
+    body = r.json()
+    version = body.get("version")
+    spec = r.params["module_id"] + (f"=={version}" if version else "")
+    view = await repo_client.install(app.svc, spec, force=bool(body.get("force")))
+    await app.modules_changed()
+    return view
+
+
+async def _repo_upgrade(app: ApiApp, r: Request) -> Any:
+    body = r.json()
+    ids = [str(i) for i in body.get("ids", [])]
+    if not ids and not body.get("all"):
+        raise HttpError(400, "give ids or all: true")
+    rows = await repo_client.upgrade(app.svc, ids)
+    await app.modules_changed()
+    return rows
+
+
 async def _firmware_packages(app: ApiApp, r: Request) -> Any:
     return package_views(app.svc.state, r.query.get("module") or None)
 
@@ -385,6 +415,14 @@ ROUTES: list[Route] = [
           "query: filename, no_verify=1 to override the module's check); 422 when the "
           "module's script refuses it", _firmware_upload, body="application/octet-stream"),
     Route("DELETE", "/firmware/{module_id}/{slot}", "empty a slot", _firmware_clear),
+    Route("POST", "/repository/update", "fetch and verify the repository's list of modules",
+          _repo_update),
+    Route("GET", "/repository/modules", "modules in the repository (query: q), with the "
+          "installed version and whether an upgrade exists", _repo_search),
+    Route("POST", "/repository/modules/{module_id}/install", "install a module from the "
+          "repository (JSON: version, force)", _repo_install, body='{"version": null}'),
+    Route("POST", "/repository/upgrade", "upgrade add-on modules from the repository (JSON: "
+          "ids, or all: true)", _repo_upgrade, body='{"all": true}'),
     Route("GET", "/firmware/packages", "firmware packages the modules offer, with their slot "
           "and whether installed (query: module)", _firmware_packages),
     Route("POST", "/firmware/{module_id}/packages/{package_id}", "download, verify and install "

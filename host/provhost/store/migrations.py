@@ -116,6 +116,27 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        6,
+        # module repositories (repo/client.py): the newest index serial accepted per
+        # repository channel, so that an older (replayed) index is refused
+        """
+        CREATE TABLE repository_serials (
+            source   TEXT PRIMARY KEY,
+            serial   INTEGER NOT NULL,
+            digest   TEXT NOT NULL,
+            seen_at  REAL NOT NULL
+        );
+        """,
+    ),
+    (
+        7,
+        # the server address a phone last reached ($OPERATOR_IP for its resync and review
+        # when the administrator set none: the address the phone can reach)
+        """
+        ALTER TABLE phones ADD COLUMN last_server_ip TEXT NOT NULL DEFAULT '';
+        """,
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -178,6 +178,7 @@ class SqliteStore:
             resync_target=row["resync_target"], resync_result=row["resync_result"],
             resync_at=row["resync_at"], provision_auth=row["provision_auth"],
             provision_user=row["provision_user"], provision_password=row["provision_password"],
+            last_server_ip=row["last_server_ip"],
         )
 
     def get_phone(self, mac: str) -> PhoneRecord | None:
@@ -189,7 +190,7 @@ class SqliteStore:
 
     def create_phone(
         self, mac: str, phone_type: str, module_id: str, ip: str, *, auto_line: bool,
-        provision_auth: bool = False,
+        provision_auth: bool = False, server_ip: str = "",
     ) -> PhoneRecord:
         """Create the phone and, with `auto_line`, its first line, in ONE transaction: a
         crash never leaves a phone without the extension it was promised.  With
@@ -202,9 +203,10 @@ class SqliteStore:
                 raise StoreError(f"phone {mac} already exists")
             db.execute(
                 "INSERT INTO phones(mac, phone_type, module_id, last_ip, first_seen, last_seen, "
-                "admin_password, provision_auth, provision_user, provision_password) "
-                "VALUES(?,?,?,?,?,?,?,?,?,?)",
-                (mac, phone_type, module_id, ip, now, now, generate_password(), *auth),
+                "admin_password, provision_auth, provision_user, provision_password, "
+                "last_server_ip) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+                (mac, phone_type, module_id, ip, now, now, generate_password(), *auth,
+                 server_ip),
             )
             if auto_line:
                 telnum = self._next_free_extension(db)
@@ -236,11 +238,13 @@ class SqliteStore:
             candidate = f"{telnum}p{n}"
         return candidate
 
-    def touch_phone(self, mac: str, ip: str, phone_type: str, module_id: str) -> None:
+    def touch_phone(self, mac: str, ip: str, phone_type: str, module_id: str,
+                    server_ip: str = "") -> None:
         with self._tx(bookkeeping=True) as db:
             db.execute(
-                "UPDATE phones SET last_ip=?, last_seen=?, phone_type=?, module_id=? WHERE mac=?",
-                (ip, time.time(), phone_type, module_id, mac),
+                "UPDATE phones SET last_ip=?, last_seen=?, phone_type=?, module_id=?, "
+                "last_server_ip=CASE WHEN ?='' THEN last_server_ip ELSE ? END WHERE mac=?",
+                (ip, time.time(), phone_type, module_id, server_ip, server_ip, mac),
             )
 
     def record_config(self, mac: str, config: dict[str, Any], fingerprint: str) -> None:
@@ -298,6 +302,20 @@ class SqliteStore:
                        (install.module_id, install.slot, install.package_id,
                         install.content_id, json.dumps([list(f) for f in install.files]),
                         int(install.verified), install.installed_at))
+
+    def repository_serial(self, source: str) -> tuple[int, str] | None:
+        r = self._db.execute("SELECT serial, digest FROM repository_serials WHERE source=?",
+                             (source,)).fetchone()
+        return (int(r["serial"]), str(r["digest"])) if r else None
+
+    def put_repository_serial(self, source: str, serial: int, digest: str) -> None:
+        """Record the newest accepted serial; never lowers it (two servers may race)."""
+        with self._tx() as db:
+            db.execute("INSERT INTO repository_serials(source, serial, digest, seen_at) "
+                       "VALUES(?,?,?,?) ON CONFLICT(source) DO UPDATE SET "
+                       "serial=excluded.serial, digest=excluded.digest, "
+                       "seen_at=excluded.seen_at WHERE excluded.serial >= serial",
+                       (source, serial, digest, time.time()))
 
     def set_admin_password(self, mac: str, password: str) -> None:
         with self._tx() as db:
