@@ -21,6 +21,7 @@ import trio
 from provhost import firmware
 from provhost import settings as settings_mod
 from provhost.mac import MacError, normalize_mac, pretty_mac
+from provhost.repo import client as repo_client
 from provhost.resync.runner import resync_phone
 from provhost.review import ReviewError, build_zip, review_phone
 from provhost.service import ServiceError
@@ -296,7 +297,44 @@ async def line_delete(app: WebApp, req: WebRequest, session: Session, p: Params)
 async def modules(app: WebApp, req: WebRequest, session: Session, p: Params) -> Response:
     rows = app.svc.module_list()
     states = {e.id: e.state for e in app.svc.registry.entries()}
-    return app.render("modules.html", session, modules=rows, states=states)
+    settings = app.svc.settings()
+    repo_rows: list[dict[str, Any]] = []
+    repo_error = ""
+    if settings.get("MODULE_REPOSITORY"):
+        try:
+            repo_rows = repo_client.search(app.svc, req.query.get("q", ""))
+        except ServiceError as e:
+            repo_error = str(e)
+    return app.render("modules.html", session, modules=rows, states=states,
+                      repository=settings.get("MODULE_REPOSITORY", ""),
+                      channel=settings.get("MODULE_CHANNEL", ""), repo_rows=repo_rows,
+                      repo_error=repo_error, upgrades=[r for r in repo_rows if r["upgrade"]])
+
+
+async def repo_update(app: WebApp, req: WebRequest, session: Session, p: Params) -> Response:
+    index = await repo_client.update(app.svc)
+    session.flash("ok", f"Repository {index.repository} ({index.channel}): "
+                        f"{len(index.modules)} module version(s) listed.")
+    return redirect("/modules")
+
+
+async def repo_install(app: WebApp, req: WebRequest, session: Session, p: Params) -> Response:
+    """Only signed modules come from the repository (install refuses unsigned ones)."""
+    mid, version = req.field("id"), req.field("version")
+    view = await repo_client.install(app.svc, mid + (f"=={version}" if version else ""))
+    await app.engine.refresh()
+    session.flash("ok", f"Module {view['id']} {view['version']} installed from the repository "
+                        f"(signed by {view['signed_by']}).")
+    return redirect("/modules")
+
+
+async def repo_upgrade(app: WebApp, req: WebRequest, session: Session, p: Params) -> Response:
+    ids = [req.field("id")] if req.field("id") else []
+    rows = await repo_client.upgrade(app.svc, ids)
+    await app.engine.refresh()
+    done = "; ".join(f"{r['id']} {r['version']}: {r['result']}" for r in rows)
+    session.flash("ok", f"Upgrade: {done or 'nothing to upgrade'}.")
+    return redirect("/modules")
 
 
 async def module_install(app: WebApp, req: WebRequest, session: Session, p: Params) -> Response:
@@ -499,6 +537,9 @@ ROUTES: list[Route] = [
     route("GET", "/modules", modules),
     route("POST", "/modules/install", module_install, upload=True),
     route("POST", "/modules/action", module_action),
+    route("POST", "/repository/update", repo_update),
+    route("POST", "/repository/install", repo_install),
+    route("POST", "/repository/upgrade", repo_upgrade),
     route("GET", "/firmware", firmware_page),
     route("POST", "/firmware/upload", firmware_upload, upload=True),
     route("POST", "/firmware/clear", firmware_clear),
