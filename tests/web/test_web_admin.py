@@ -10,8 +10,10 @@ each page land in tests/web/screenshots/ (kept from the last run, not committed)
 from __future__ import annotations
 
 import io
+import json
 import struct
 import subprocess
+import sys
 import time
 import zipfile
 import zlib
@@ -355,6 +357,54 @@ def test_unsigned_module_only_through_the_confirmation(page: Any, server: Server
     page.wait_for_selector("#install-status.bad")
     assert "Refused:" in page.inner_text("#install-status")
     page.click("tr[data-module=xsstest] button:has-text('Disable')")
+
+
+def test_modules_from_the_repository(page: Any, server: ServerProcess, tmp_path: Path) -> None:
+    """A signed repository (a directory, published with the real CLI): list, install,
+    then upgrade from the page."""
+    cli = [str(Path(sys.executable).parent / "provhost"), "--data-dir", str(server.data_dir)]
+
+    def run(*args: str) -> str:
+        r = subprocess.run([*cli, *args], capture_output=True, text=True, timeout=120,
+                           check=False)
+        assert r.returncode == 0, f"{args}: {r.stdout}{r.stderr}"
+        return r.stdout
+
+    repo, key = tmp_path / "repo", tmp_path / "repo.key"
+    public = json.loads(run("--json", "module", "keygen", "-o", str(key)))["public_key"]
+    run("repo", "init", str(repo), "--name", "acme", "--key", str(key))
+
+    def publish(version: str) -> None:
+        archive = tmp_path / f"webprobe-{version}.zip"
+        with zipfile.ZipFile(archive, "w") as zf:
+            zf.writestr("info", f"[module]\nid = webprobe\nname = Web probe\n"
+                                f"version = {version}\ndescription = a probe for the page\n")
+            zf.writestr("phone_types", 'webprobe_phone 1 "Probe phone"\n')
+            zf.writestr("providers/p.php", "<?php passNext();\n")
+        run("repo", "publish", str(repo), "--channel", "testing", "--key", str(key),
+            str(archive))
+
+    publish("1.0")
+    run("module", "trust", "acme", public)
+    with api(server) as client:
+        for name, value in (("MODULE_REPOSITORY", str(repo)), ("MODULE_CHANNEL", "testing"),
+                            ("MODULE_REPOSITORY_KEY", "acme")):
+            assert client.put(f"/settings/{name}", json={"value": value}).status_code == 200
+    go(page, "/modules")
+    page.click("button:has-text('Update the list')")
+    assert "1 module version(s) listed" in page.inner_text(".flash.ok")
+    page.click("tr[data-repo=webprobe] button:has-text('Install')")
+    assert ("Module webprobe 1.0 installed from the repository (signed by acme)."
+            in page.inner_text(".flash.ok"))
+    assert "signed by acme" in page.inner_text("tr[data-module=webprobe]")
+    publish("1.1")
+    page.click("button:has-text('Update the list')")
+    assert "upgrade available" in page.inner_text("tr[data-repo=webprobe]")
+    shot(page, "modules-repository")
+    page.click("button:has-text('Upgrade all (1)')")
+    assert "webprobe 1.1: upgraded from 1.0" in page.inner_text(".flash.ok")
+    assert "1.1" in page.inner_text("tr[data-module=webprobe] td:nth-child(3)")
+    assert "up to date" in page.inner_text("tr[data-repo=webprobe]")
 
 
 def test_requests_explain_a_404_and_escape_the_user_agent(page: Any, server: ServerProcess
