@@ -4,6 +4,7 @@ web administration tests of a module: starting either costs seconds."""
 from __future__ import annotations
 
 import json
+import select
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 SCREENSHOTS = Path(__file__).parent / "screenshots"
+START_TIMEOUT = 120.0  # seconds until the server prints its ports (a loaded machine is slow)
 
 
 @dataclass
@@ -50,7 +52,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
                                 stdin=subprocess.DEVNULL)
     try:
         assert proc.stdout is not None
-        line = proc.stdout.readline()
+        ready, _, _ = select.select([proc.stdout], [], [], START_TIMEOUT)
+        line = proc.stdout.readline() if ready else b""
         if not line:
             raise RuntimeError(f"the server did not start:\n{log_file.read_text()[-3000:]}")
         yield ServerProcess(data, log_file, json.loads(line), proc)

@@ -11,6 +11,7 @@ import dataclasses
 import json
 import logging
 import sys
+from pathlib import Path
 
 import trio
 from provhost.paths import SOURCE_ROOT, Paths
@@ -19,8 +20,7 @@ from provhost.service import Service
 
 
 async def main(data_dir: str) -> None:
-    paths = Paths(data_dir=__import__("pathlib").Path(data_dir),
-                  bundled_dir=SOURCE_ROOT / "modules")
+    paths = Paths(data_dir=Path(data_dir), bundled_dir=SOURCE_ROOT / "modules")
     svc = Service(paths)
     cfg = ServerConfig(listen="127.0.0.1", http_port=0, tftp_port=0, api_port=0,
                        ftp_port=None, http_read_timeout=5.0, resync_interval=1.0)
