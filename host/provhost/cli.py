@@ -311,6 +311,11 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
     p.add_argument("module")
     p.add_argument("slot")
     p.add_argument("-o", "--output", required=True, help="where to write the PNG")
+    p = command(mg, ("module", "vars"), "a module's persistent globals (setModuleVar)",
+                lambda s, a: s.module_vars(a.id) if a.json else _kv(
+                    {k: json.dumps(v, default=repr) for k, v in s.module_vars(a.id).items()})
+                or "(none)")
+    p.add_argument("id")
     command(mg, ("module", "update"), "fetch the repository's list of modules (verified)",
             _module_update)
     p = command(mg, ("module", "search"), "modules in the repository, with the installed "

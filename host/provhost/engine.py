@@ -14,18 +14,19 @@ from typing import Any
 import trio
 
 from provhost.hoststate import DialplanInput, HostState, Snapshot
+from provhost.moduleapi.capabilities import CapabilityBroker
 from provhost.moduleapi.variables import module_vars, settings_vars
 from provhost.moduleformat.path_patterns import PathFilter, path_filter
 from provhost.prepare import prepare_module
 from provhost.registry import ModuleEntry
 from provhost.runtime.interface import (
     Action,
-    BrokerError,
     ModuleImage,
     ModulePool,
     Runtime,
     ScriptCall,
     ScriptKind,
+    ScriptOutcome,
 )
 from provhost.runtime.select import runtime_name_for
 
@@ -34,7 +35,7 @@ log = logging.getLogger("provhost.engine")
 QUARANTINE_AFTER = 5  # consecutive script failures before a module is taken out of the chain
 
 
-__all__ = ["ActiveModule", "DialplanInput", "Engine", "NoCapabilities"]
+__all__ = ["ActiveModule", "DialplanInput", "Engine"]
 
 
 @dataclass
@@ -59,17 +60,6 @@ class ActiveModule:
     def answers(self, path: str) -> bool:
         """Whether the module declared it may answer `path` (no declaration: yes)."""
         return self.wants is None or self.wants(path)
-
-
-class NoCapabilities:
-    """For scripts that only compute text from their input (dialplans, option expansion):
-    every capability is refused."""
-
-    def __init__(self, what: str) -> None:
-        self.what = what
-
-    async def call(self, function: str, args: list[Any]) -> Any:
-        raise BrokerError(f"{function}() is not available to {self.what}")
 
 
 class Engine:
@@ -108,7 +98,9 @@ class Engine:
                 name, runtime = self._runtime_for(e)
                 try:
                     image = prepare_module(e, self.state.paths)
-                    pool = await runtime.open_pool(image)
+                    # validated and compiled now (prepare_module); workers start on the
+                    # module's first request, so idle modules cost no processes
+                    pool = await runtime.open_pool(image, lazy=True)
                 except Exception as exc:  # one broken module must not stop the others
                     log.error("module %s: cannot start its sandbox: %s", mid, exc)
                     continue
@@ -165,7 +157,7 @@ class Engine:
         generated = {}
         for name in names:
             call = ScriptCall(ScriptKind.DIALPLAN, f"dialplans/{name}.php", variables)
-            outcome = await am.pool.run(call, NoCapabilities("a dialplan script"))
+            outcome = await am.pool.run(call, CapabilityBroker(ScriptKind.DIALPLAN))
             if outcome.action is Action.DONE:
                 generated[name] = outcome.body.decode("utf-8", "replace").strip()
             else:
@@ -182,6 +174,10 @@ class Engine:
             self.state.registry.quarantine(
                 am.id, f"{am.consecutive_failures} consecutive failures; last: {reason}")
             await self.refresh()
+
+    async def run_once(self, am: ActiveModule, call: ScriptCall) -> ScriptOutcome:
+        """A one-off script of the module (firmware preprocessing) on its runtime."""
+        return await self.runtimes[am.runtime].run_once(am.image, call)
 
     @staticmethod
     def record_success(am: ActiveModule) -> None:

@@ -78,6 +78,15 @@ def validate_sequence(sequence: str) -> str:
     return s
 
 
+@dataclass(frozen=True)
+class StagedModule:
+    """A module unpacked and verified in its final directory, not yet installed."""
+
+    path: Path
+    module: LoadedModule
+    verdict: Verdict
+
+
 class Registry:
     def __init__(self, store: Store, paths: Paths) -> None:
         self.store = store
@@ -191,6 +200,15 @@ class Registry:
         self, source: Path, *, allow_unsigned: bool = False, force: bool = False
     ) -> ModuleEntry:
         """Install or upgrade an add-on module from a zip archive or a directory."""
+        staged = self.stage(source, allow_unsigned=allow_unsigned,
+                            trusted=self.store.trusted_keys())
+        return self.commit(staged, force=force)
+
+    def stage(self, source: Path, *, allow_unsigned: bool,
+              trusted: dict[str, bytes]) -> StagedModule:
+        """The slow half of an install: unpack, load and verify the module into its final
+        directory.  Touches neither the store nor the registry's entries, so the server
+        runs it in a thread (unzip and Ed25519 off the loop); `commit` finishes it."""
         self.paths.ensure()
         staging = Path(tempfile.mkdtemp(prefix=".install-", dir=self.paths.addons_dir))
         try:
@@ -199,7 +217,10 @@ class Registry:
                 module = load_root(root)
             except FormatError as e:
                 raise RegistryError(f"invalid module: {e}") from None
-            verdict = self._verdict(root)
+            try:
+                verdict = verify_tree(root, trusted)
+            except SignatureError as e:
+                raise RegistryError(f"signature check failed: {e}") from None
             if not verdict.signed and not allow_unsigned:
                 raise RegistryError(
                     "the module is not signed; only modules signed by a trusted key can be "
@@ -207,6 +228,27 @@ class Registry:
                     "--allow-unsigned)"
                 )
             mid, version = module.info.id, module.info.version
+            final = self.paths.addons_dir / f"{mid}-{version}-{int(time.time() * 1000)}"
+            # Boot sequences (tests/) are for `provhost module test` only: never installed,
+            # so the sandbox cannot read them nor a script send them (the signature above
+            # covered them; nothing re-checks it after install).
+            shutil.rmtree(root / TESTS_DIR, ignore_errors=True)
+            root.rename(final)
+            try:
+                return StagedModule(final, load_root(final), verdict)
+            except BaseException:
+                shutil.rmtree(final, ignore_errors=True)
+                raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def commit(self, staged: StagedModule, *, force: bool = False) -> ModuleEntry:
+        """The quick half: check it against what is installed, switch the store to it in
+        one transaction, then delete the old version's directory.  A refusal removes the
+        staged directory and leaves everything as it was."""
+        module = staged.module
+        mid, version = module.info.id, module.info.version
+        try:
             old = self._entries.get(mid)
             if old is not None and old.state.kind == "bundled":
                 raise RegistryError(
@@ -218,33 +260,25 @@ class Registry:
                     f"{mid} {version} is not newer than the installed {old.state.version} "
                     f"(use --force to install it anyway)"
                 )
-            final = self.paths.addons_dir / f"{mid}-{version}-{int(time.time() * 1000)}"
-            # Boot sequences (tests/) are for `provhost module test` only: never installed,
-            # so the sandbox cannot read them nor a script send them (the signature above
-            # covered them; nothing re-checks it after install).
-            shutil.rmtree(root / TESTS_DIR, ignore_errors=True)
-            root.rename(final)
             state = ModuleState(
                 module_id=mid, kind="addon", version=version,
                 enabled=True if old is None else old.state.enabled,
                 sequence=None if old is None else old.state.sequence,
-                signed_by=verdict.key_name, path=str(final), installed_at=time.time(),
-                quarantined=None, runtime=None if old is None else old.state.runtime,
+                signed_by=staged.verdict.key_name, path=str(staged.path),
+                installed_at=time.time(), quarantined=None,
+                runtime=None if old is None else old.state.runtime,
             )
-            try:
-                entry = ModuleEntry(state, load_root(final))
-                self.store.put_module(state)
-            except BaseException:
-                shutil.rmtree(final, ignore_errors=True)
-                raise
-            self._entries[mid] = entry
-            if old is not None and old.state.path != str(final):
-                shutil.rmtree(old.state.path, ignore_errors=True)
-            log.info("installed module %s %s (%s)", mid, version,
-                     f"signed by {verdict.key_name}" if verdict.signed else "UNSIGNED")
-            return entry
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            entry = ModuleEntry(state, module)
+            self.store.put_module(state)
+        except BaseException:
+            shutil.rmtree(staged.path, ignore_errors=True)
+            raise
+        self._entries[mid] = entry
+        if old is not None and old.state.path != str(staged.path):
+            shutil.rmtree(old.state.path, ignore_errors=True)
+        log.info("installed module %s %s (%s)", mid, version,
+                 f"signed by {staged.verdict.key_name}" if staged.verdict.signed else "UNSIGNED")
+        return entry
 
     def remove(self, module_id: str) -> None:
         entry = self.get(module_id)

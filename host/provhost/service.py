@@ -10,14 +10,18 @@ import base64
 import dataclasses
 import tempfile
 import zipfile
+from functools import partial
 from pathlib import Path
 from typing import Any
+
+import trio
 
 from provhost import settings as settings_mod
 from provhost import signing
 from provhost.auth.nonce_key import PHONE_AUTH_KEY_FILE, KeyFileError
 from provhost.hoststate import HostState, PhoneAuthContext
 from provhost.mac import MacError, normalize_mac, pretty_mac
+from provhost.moduleapi.module_globals import unpack_all
 from provhost.moduleformat.archive import extract_module
 from provhost.moduleformat.loader import check_module
 from provhost.moduleformat.model import FormatError
@@ -175,6 +179,16 @@ class Service:
         entry = self._guard(self.registry.install, source, allow_unsigned=allow, force=force)
         return module_view(entry)
 
+    async def module_install_off_loop(self, source: Path, *, allow_unsigned: bool = False,
+                                      force: bool = False) -> dict[str, Any]:
+        """module_install for a server: unpacking and signature checking run in a thread,
+        so the loop keeps answering phones; the store is written on the loop."""
+        allow = allow_unsigned or self.setting_get("ALLOW_UNSIGNED_MODULES") == "1"
+        trusted = self.store.trusted_keys()
+        staged = await trio.to_thread.run_sync(partial(
+            self._guard, self.registry.stage, source, allow_unsigned=allow, trusted=trusted))
+        return module_view(self._guard(self.registry.commit, staged, force=force))
+
     def module_remove(self, module_id: str) -> None:
         self._guard(self.registry.remove, module_id)
 
@@ -189,6 +203,11 @@ class Service:
 
     def module_runtime(self, module_id: str, runtime: str | None) -> dict[str, Any]:
         return module_view(self._guard(self.registry.set_runtime, module_id, runtime))
+
+    def module_vars(self, module_id: str) -> dict[str, Any]:
+        """A module's persistent globals (setModuleVar), for administrators."""
+        self._guard(self.registry.get, module_id)
+        return unpack_all(self.store.module_globals(module_id).get(module_id, {}))
 
     def module_check(self, source: Path) -> list[dict[str, Any]]:
         return [{**dataclasses.asdict(p), "text": str(p)} for p in check_module(source)]

@@ -48,7 +48,9 @@ from provhost.chain.trace import ModuleStep, Trace, TraceLog
 from provhost.engine import ActiveModule, Engine
 from provhost.hoststate import Snapshot
 from provhost.mac import MacError, normalize_mac, pretty_mac
+from provhost.moduleapi.capabilities import CapabilityBroker
 from provhost.moduleapi.fingerprint import config_fingerprint
+from provhost.moduleapi.module_globals import set_module_var
 from provhost.moduleapi.variables import (
     phone_vars,
     provision_defaults,
@@ -87,7 +89,8 @@ class ProvisioningRequest:
 
 
 class _RequestBroker:
-    """Capabilities of a provider script, bound to one request and one module.
+    """The handler set of a provider script (moduleapi/capabilities.py), bound to one
+    request and one module.
 
     Per-phone credentials (auth/digest.py): associatePhone() for a phone whose
     credentials are *required* fails unless an HTTP(S) request carries a valid digest
@@ -104,19 +107,19 @@ class _RequestBroker:
         # the served answer carried the phone's provisioning password (pending -> required)
         self.credentials_delivered = False
 
-    async def call(self, function: str, args: list[Any]) -> Any:
-        if function == "associatePhone" and len(args) == 2:
-            return self._associate(str(args[0]), str(args[1]))
-        if function == "setMarker" and len(args) == 2:
-            try:
-                self.prov.markers.set(self.req.client_ip, str(args[0]), args[1])
-            except MarkerError as e:
-                raise BrokerError(f"setMarker: {e}") from None
-            self.trace.markers_set[str(args[0])] = str(args[1])
-            return None
-        raise BrokerError(f"{function}() is not available to a provider script")
+    def set_marker(self, name: str, value: Any) -> None:
+        try:
+            self.prov.markers.set(self.req.client_ip, name, value)
+        except MarkerError as e:
+            raise BrokerError(f"setMarker: {e}") from None
+        self.trace.markers_set[name] = str(value)
 
-    def _associate(self, mac_text: str, ident: str) -> dict[str, Any]:
+    def set_module_var(self, name: str, value: Any) -> None:
+        if self.req.review:  # a replay records nothing
+            return
+        set_module_var(self.prov.state.store, self.am.id, name, value)
+
+    def associate_phone(self, mac_text: str, ident: str) -> dict[str, Any]:
         try:
             mac = normalize_mac(mac_text)
         except MacError as e:
@@ -316,7 +319,7 @@ class Provisioner:
         dialplans = await self.engine.dialplans(am, snapshot.dialplan)
         variables = request_vars(
             path=path, proto=req.proto, client_ip=req.client_ip, method=req.method,
-            headers=req.headers, markers=markers,
+            headers=req.headers, markers={**snapshot.module_globals(am.id), **markers},
             module=self.engine.module_vars(am, snapshot, dialplans),
             upload_size=None if req.upload is None else len(req.upload),
             server_ip=req.server_ip, tftp_options=req.options, settings=settings,
@@ -326,7 +329,7 @@ class Provisioner:
             call = ScriptCall(ScriptKind.PROVIDER, script, variables, self.script_timeout)
             started = time.perf_counter()
             try:
-                outcome = await am.pool.run(call, broker)
+                outcome = await am.pool.run(call, CapabilityBroker(ScriptKind.PROVIDER, broker))
             except PoolOverloaded:
                 trace.steps.append(ModuleStep(am.id, script, "busy", 0.0, "module overloaded"))
                 return Busy(f"module {am.id} is overloaded", module=am.id)

@@ -8,7 +8,8 @@ Theory of operation
 -------------------
 * The host hands a runtime a `ModuleImage`: the read-only files of one version of one
   module plus the host-compiled artefacts for it.  The runtime answers with a
-  `ModulePool`, a bounded set of sandboxed workers that serve that module only.
+  `ModulePool`, a bounded set of sandboxed workers that serve that module only (one
+  runtime-neutral implementation: provhost.runtime.pool; a runtime is a recipe for it).
 * For each script execution the host builds a `ScriptCall` (which script, which input
   globals) and a `Broker`.  `ModulePool.run` executes the call on a clean worker state and
   returns a `ScriptOutcome`.  Everything the script may do beyond computing (associate
@@ -139,7 +140,15 @@ class Runtime(Protocol):
 
     name: str  # "native" or "wasm"
 
-    async def open_pool(self, image: ModuleImage) -> ModulePool: ...
+    async def open_pool(self, image: ModuleImage, *, lazy: bool = False) -> ModulePool:
+        """The module's pool.  Eager (default): its workers start now.  Lazy: on its first
+        call, and it may stop them again after a quiet period (the engine's choice)."""
+        ...
+
+    async def run_once(self, image: ModuleImage, call: ScriptCall) -> ScriptOutcome:
+        """A script that needs a one-off sandbox rather than a pool's worker (firmware
+        preprocessing execs tools the workers forbid)."""
+        ...
 
     async def __aenter__(self) -> Runtime: ...
 
