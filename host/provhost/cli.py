@@ -167,6 +167,9 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
     serve.add_argument("--https-port", type=int, default=None, help="also serve HTTPS here")
     serve.add_argument("--cert", help="PEM certificate (chain) for HTTPS")
     serve.add_argument("--key", help="PEM private key for HTTPS")
+    serve.add_argument("--api-https", action="store_true",
+                       help="serve the management listener (REST API, web administration) "
+                            "over HTTPS with --cert and --key")
     handlers[("serve",)] = _serve
 
     # request ---------------------------------------------------------------------------
@@ -469,9 +472,11 @@ def _serve(svc: Service, a: argparse.Namespace) -> Any:
 
     if a.https_port is not None and not (a.cert and a.key):
         raise ServiceError("--https-port needs --cert and --key")
+    if a.api_https and not (a.cert and a.key):
+        raise ServiceError("--api-https needs --cert and --key")
     run_server(svc, listen=a.listen, http_port=a.http_port, tftp_port=a.tftp_port,
                api_port=a.api_port, https_port=a.https_port, certfile=a.cert, keyfile=a.key,
-               ftp_port=a.ftp_port)
+               ftp_port=a.ftp_port, api_https=a.api_https)
     return None
 
 

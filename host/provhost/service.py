@@ -94,6 +94,23 @@ def phone_auth_view(p: PhoneRecord, *, reveal: bool = False) -> dict[str, Any]:
     return view
 
 
+def _choices_of(name: str) -> list[str]:
+    """The values a setting accepts when they are few: found by asking its own check."""
+    candidates = ("1", "0", "native", "wasm", "off", "new")
+    accepted = []
+    for value in candidates:
+        try:
+            if settings_mod.validate(name, value) == value:
+                accepted.append(value)
+        except settings_mod.SettingError:
+            pass
+    try:  # a free-form setting (text, numbers) accepts something outside the list too
+        settings_mod.validate(name, "2")
+        return []
+    except settings_mod.SettingError:
+        return accepted if len(accepted) >= 2 else []
+
+
 class Service:
     """The administrator's façade over a HostState: views, validation, ServiceError."""
 
@@ -135,6 +152,15 @@ class Service:
         if name not in values:
             raise ServiceError(f"unknown setting {name!r}; known: {', '.join(sorted(values))}")
         return values[name]
+
+    def setting_list(self) -> list[dict[str, Any]]:
+        """Every setting with its description, default, current value and, for a setting
+        with a fixed set of values, those values (for forms)."""
+        values = self.settings()
+        return [{"name": s.name, "value": values[s.name], "default": s.default,
+                 "help": s.help, "module_visible": s.module_visible,
+                 "choices": _choices_of(s.name)}
+                for s in settings_mod.SETTINGS.values()]
 
     def setting_set(self, name: str, value: str) -> str:
         normalised = self._guard(settings_mod.validate, name, value)
