@@ -21,6 +21,7 @@ from provhost import signing
 from provhost.auth.nonce_key import PHONE_AUTH_KEY_FILE, KeyFileError
 from provhost.hoststate import HostState, PhoneAuthContext
 from provhost.mac import MacError, normalize_mac, pretty_mac
+from provhost.moduleapi.module_globals import unpack_all
 from provhost.moduleformat.archive import extract_module
 from provhost.moduleformat.loader import check_module
 from provhost.moduleformat.model import FormatError
@@ -176,6 +177,11 @@ class Service:
 
     def module_runtime(self, module_id: str, runtime: str | None) -> dict[str, Any]:
         return module_view(self._guard(self.registry.set_runtime, module_id, runtime))
+
+    def module_vars(self, module_id: str) -> dict[str, Any]:
+        """A module's persistent globals (setModuleVar), for administrators."""
+        self._guard(self.registry.get, module_id)
+        return unpack_all(self.store.module_globals(module_id).get(module_id, {}))
 
     def module_check(self, source: Path) -> list[dict[str, Any]]:
         return [{**dataclasses.asdict(p), "text": str(p)} for p in check_module(source)]

@@ -57,6 +57,9 @@ class Handlers:
     async def set_marker(self, name: str, value: Any) -> None:
         self.calls.append(("set_marker", (name, value)))
 
+    def set_module_var(self, name: str, value: Any) -> None:
+        self.calls.append(("set_module_var", (name, value)))
+
 
 async def test_a_provider_broker_runs_its_handlers_sync_or_async() -> None:
     h = Handlers()

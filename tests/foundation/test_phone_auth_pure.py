@@ -173,7 +173,7 @@ def test_replay_guard_memory_is_bounded(ncs: list[int]) -> None:
 
 def test_store_credential_states(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "db.sqlite")
-    assert store.schema_version() == 4
+    assert store.schema_version() >= 4  # the credentials migration applied
     plain = store.create_phone("0004f2000001", "spa504g", "cisco-spa", "", auto_line=False)
     assert (plain.provision_auth, plain.provision_user, plain.provision_password) == ("off", "", "")
     assert store.require_provision_auth(plain.mac) is False  # only pending ones move
@@ -208,7 +208,7 @@ def test_migration_4_upgrades_an_existing_database(tmp_path: Path) -> None:
                "admin_password) VALUES('0004f2000003', 'spa504g', 'cisco-spa', '', 0, 0, 'pw')")
     db.close()
     store = SqliteStore(tmp_path / "old.sqlite")
-    assert store.schema_version() == 4
+    assert store.schema_version() >= 4
     phone = store.get_phone("0004f2000003")
     assert phone is not None and phone.provision_auth == "off" and phone.provision_user == ""
     store.close()

@@ -42,7 +42,7 @@ from provhost.chain.answer import (
     resolve_sandbox_file,
 )
 from provhost.chain.markers import MarkerError, MarkerTable
-from provhost.chain.normalize import PathRejected, normalize_path
+from provhost.chain.normalize import PathRejected, resolve_path
 from provhost.chain.scan_guard import ScanGuard, ScanPolicy, Throttle, unknown_mac
 from provhost.chain.trace import ModuleStep, Trace, TraceLog
 from provhost.engine import ActiveModule, Engine
@@ -50,6 +50,7 @@ from provhost.hoststate import Snapshot
 from provhost.mac import MacError, normalize_mac, pretty_mac
 from provhost.moduleapi.capabilities import CapabilityBroker
 from provhost.moduleapi.fingerprint import config_fingerprint
+from provhost.moduleapi.module_globals import set_module_var
 from provhost.moduleapi.variables import (
     phone_vars,
     provision_defaults,
@@ -83,6 +84,8 @@ class ProvisioningRequest:
     upload: bytes | None = None  # the file a phone sends (HTTP PUT/POST, TFTP WRQ)
     review: bool = False  # a replay for "Download configuration": records nothing
     login: str = ""  # FTP: the session's verified user ("anonymous" or a phone's MAC)
+    server_ip: str = ""  # the local address the request arrived on ($OPERATOR_IP)
+    options: dict[str, str] = field(default_factory=dict)  # TFTP options ($OPT_*)
 
 
 class _RequestBroker:
@@ -111,6 +114,11 @@ class _RequestBroker:
             raise BrokerError(f"setMarker: {e}") from None
         self.trace.markers_set[name] = str(value)
 
+    def set_module_var(self, name: str, value: Any) -> None:
+        if self.req.review:  # a replay records nothing
+            return
+        set_module_var(self.prov.state.store, self.am.id, name, value)
+
     def associate_phone(self, mac_text: str, ident: str) -> dict[str, Any]:
         try:
             mac = normalize_mac(mac_text)
@@ -134,12 +142,13 @@ class _RequestBroker:
             auto = self.settings["AUTO_EXTENSION"] == "1"
             phone = store.create_phone(
                 mac, ident, self.am.id, self.req.client_ip, auto_line=auto,
-                provision_auth=self.settings["PROVISION_AUTH"] == "new")
+                provision_auth=self.settings["PROVISION_AUTH"] == "new",
+                server_ip=self.req.server_ip)
             self.trace.phone_created = True
         else:
             self._check_credentials(phone.mac, phone.provision_auth, phone.provision_user,
                                     phone.provision_password)
-            store.touch_phone(mac, self.req.client_ip, ident, self.am.id)
+            store.touch_phone(mac, self.req.client_ip, ident, self.am.id, self.req.server_ip)
         lines = store.list_lines(mac)
         # only this phone's users: loading every user made each request O(users)
         users = {u.id: u for uid in {x.user_id for x in lines if x.user_id is not None}
@@ -263,11 +272,16 @@ class Provisioner:
 
     async def _provision(self, req: ProvisioningRequest, trace: Trace) -> Answer:
         try:
-            path = normalize_path(req.path)
+            resolved = resolve_path(req.path)
         except PathRejected as e:
             log.warning("rejected %s request from %s: %s", req.proto, req.client_ip, e)
             trace.status, trace.note = "rejected", str(e)
             return Rejected(str(e))
+        path = resolved.path
+        if resolved.climbed:  # resolved as Kerio does, but no phone climbs above the root
+            log.warning("%s request from %s climbs above the root: %r served as %s",
+                        req.proto, req.client_ip, req.path, path)
+            trace.note = f"'..' above the root in {req.path!r}"
         trace.path = path
         markers = self.markers.get(req.client_ip)
         trace.markers_read = dict(markers)
@@ -305,9 +319,10 @@ class Provisioner:
         dialplans = await self.engine.dialplans(am, snapshot.dialplan)
         variables = request_vars(
             path=path, proto=req.proto, client_ip=req.client_ip, method=req.method,
-            headers=req.headers, markers=markers,
+            headers=req.headers, markers={**snapshot.module_globals(am.id), **markers},
             module=self.engine.module_vars(am, snapshot, dialplans),
             upload_size=None if req.upload is None else len(req.upload),
+            server_ip=req.server_ip, tftp_options=req.options, settings=settings,
         )
         for script in module.providers:
             broker = _RequestBroker(self, am, req, trace, dialplans, settings)

@@ -68,6 +68,12 @@ HOST_FUNCTIONS: tuple[HostFunction, ...] = (
     HostFunction("connWrite", _RESYNC, (Arg("id", (int,)), Arg("data", (bytes, str))), "write",
                  documented=False),
     HostFunction("connClose", _RESYNC, (Arg("id", (int,)),), "close", documented=False),
+    HostFunction("connInfo", _RESYNC, (Arg("id", (int,)),), "info", documented=False),
+    HostFunction("connPoll", _RESYNC, (Arg("ids", (list,)), Arg("timeout", (int, float))),
+                 "poll", documented=False),
+    # Kerio's module persistent globals (moduleapi/module_globals.py)
+    HostFunction("setModuleVar", _PROVIDER | _RESYNC, (Arg("name", (str,)), Arg("value", _ANY)),
+                 "set_module_var"),
 )
 
 # what a script of each kind is called in messages ("... is not available to <what>")

@@ -11,13 +11,16 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
+import select
 from typing import Any
 
 import httpx
 import trio
 
 from provhost.moduleapi.capabilities import CapabilityBroker
+from provhost.moduleapi.module_globals import set_module_var
 from provhost.runtime.interface import BrokerError, ScriptKind
+from provhost.store.sqlite import SqliteStore
 
 log = logging.getLogger("provhost.resync")
 
@@ -57,12 +60,19 @@ async def _capped(response: httpx.Response) -> bytes:
     return b"".join(chunks)
 
 
+async def _first_readable(sock: Any, scope: trio.CancelScope) -> None:
+    await trio.lowlevel.wait_readable(sock)
+    scope.cancel()
+
+
 class PhoneBroker:
     """The handler set of resync scripts (moduleapi/capabilities.py), bound to one phone
     address."""
 
-    def __init__(self, phone_ip: str) -> None:
+    def __init__(self, phone_ip: str, *, module_id: str = "",
+                 store: SqliteStore | None = None) -> None:
         ip = ipaddress.ip_address(phone_ip)  # raises on garbage: no host names, ever
+        self.module_id, self.store = module_id, store
         self.host = f"[{ip}]" if ip.version == 6 else str(ip)
         self.ip = str(ip)
         self._conns: dict[int, trio.SocketStream | trio.socket.SocketType] = {}
@@ -173,6 +183,42 @@ class PhoneBroker:
             await conn.aclose()
         elif conn is not None:
             conn.close()
+
+    def info(self, cid: int) -> dict[str, list[Any]]:
+        """Local and peer address of a connection (socket_getsockname/getpeername)."""
+        conn = self._conn(cid)
+        sock = conn.socket if isinstance(conn, trio.SocketStream) else conn
+        local, peer = sock.getsockname(), sock.getpeername()
+        return {"local": [local[0], local[1]], "peer": [peer[0], peer[1]]}
+
+    async def poll(self, ids: list[Any], timeout: int | float) -> list[int]:
+        """Which of the connections have data to read within `timeout` seconds
+        (socket_select); at most IO_TIMEOUT."""
+        socks = {}
+        for cid in ids[:MAX_CONNECTIONS]:
+            if not isinstance(cid, int):
+                raise BrokerError("connPoll: connection ids must be integers")
+            conn = self._conn(cid)
+            socks[cid] = conn.socket if isinstance(conn, trio.SocketStream) else conn
+
+        def ready_now() -> list[int]:
+            readable, _, _ = select.select([s.fileno() for s in socks.values()], [], [], 0)
+            return [cid for cid, s in socks.items() if s.fileno() in readable]
+
+        ready = ready_now()
+        wait = max(0.0, min(float(timeout), IO_TIMEOUT))
+        if ready or wait == 0 or not socks:
+            return ready
+        with trio.move_on_after(wait):
+            async with trio.open_nursery() as nursery:
+                for sock in socks.values():
+                    nursery.start_soon(_first_readable, sock, nursery.cancel_scope)
+        return ready_now()
+
+    def set_module_var(self, name: str, value: Any) -> None:
+        if self.store is None:
+            raise BrokerError("setModuleVar() is not available here")
+        set_module_var(self.store, self.module_id, name, value)
 
     async def aclose(self) -> None:
         for cid in list(self._conns):

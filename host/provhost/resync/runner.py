@@ -16,7 +16,7 @@ import msgpack
 
 from provhost.engine import ActiveModule, Engine
 from provhost.moduleapi.capabilities import CapabilityBroker
-from provhost.moduleapi.variables import phone_vars, settings_vars
+from provhost.moduleapi.variables import operator_ip, phone_vars, settings_vars
 from provhost.moduleformat.model import PhoneType
 from provhost.moduleformat.names import is_script_name
 from provhost.moduleformat.templates import compile_expression_string
@@ -119,7 +119,12 @@ async def resync_phone(engine: Engine, mac: str) -> ResyncResult:
     variables.update(phone_vars(phone, ptype, state.store.list_lines(mac), users, dialplans))
     variables["MODULE_ID"] = am.id
     variables["LAST_CONFIG"] = phone.last_config or {}
-    broker = PhoneBroker(phone.last_ip)
+    # Kerio's resync context: the phone's last address, and the server address it reached
+    variables["LAST_IP"] = phone.last_ip
+    variables["OPERATOR_IP"] = operator_ip(snapshot.settings, phone.last_server_ip)
+    # the module's persistent globals, below everything provhost sets
+    variables = {**snapshot.module_globals(am.id), **variables}
+    broker = PhoneBroker(phone.last_ip, module_id=am.id, store=state.store)
     call = ScriptCall(ScriptKind.RESYNC, f"resync/{method}.php", variables, RESYNC_TIMEOUT)
     try:
         outcome = await am.pool.run(call, CapabilityBroker(ScriptKind.RESYNC, broker))

@@ -43,8 +43,9 @@ def chain_handler(
 ) -> Callable[[TftpRequest | FtpRequest], Awaitable[Reply]]:
     async def handle(request: TftpRequest | FtpRequest) -> Reply:
         login = request.user if isinstance(request, FtpRequest) else ""
+        options = request.options if isinstance(request, TftpRequest) else {}
         req = ProvisioningRequest(proto=proto, path=request.path, client_ip=request.client[0],
-                                  login=login)
+                                  login=login, server_ip=request.local_ip, options=options)
         answer, trace = await provision_with_deadline(provisioner, req, deadline)
         log.info("%s %s %s -> %s%s", request.client[0], proto, trace.path, answer.status,
                  f" by {answer.module}" if answer.module else "")
@@ -86,7 +87,8 @@ def upload_handler(
 
     async def handle(request: TftpRequest, data: bytes) -> ErrorReply | None:
         req = ProvisioningRequest(proto="tftp", path=request.path, client_ip=request.client[0],
-                                  method="PUT", upload=data)
+                                  method="PUT", upload=data, server_ip=request.local_ip,
+                                  options=request.options)
         answer, trace = await provision_with_deadline(provisioner, req, deadline)
         log.info("%s tftp upload %s (%d bytes) -> %s%s", request.client[0], trace.path,
                  len(data), answer.status, f" by {answer.module}" if answer.module else "")

@@ -123,8 +123,10 @@ class ProvisioningApp:
                 log.info("%s %s %s: the client left during the upload", client, method,
                          scope["path"])
                 return
+        server_ip = str((scope.get("server") or ("", 0))[0] or "")
         req = ProvisioningRequest(proto=self.proto, path=scope["path"], client_ip=client,
-                                  method=method, headers=headers, upload=upload)
+                                  method=method, headers=headers, upload=upload,
+                                  server_ip=server_ip)
         answer, trace = await provision_with_deadline(self.provisioner, req, self.deadline)
         log.info("%s %s %s -> %s%s", client, method, trace.path, answer.status,
                  f" by {answer.module}" if answer.module else "")

@@ -20,6 +20,7 @@ from provhost.chain.provisioner import Provisioner, ProvisioningRequest
 from provhost.chain.trace import Trace
 from provhost.engine import Engine
 from provhost.firmware import UploadResult
+from provhost.fwpackages.install import InstallOptions, InstallResult, install_package
 from provhost.resync.runner import ResyncResult, resync_phone
 from provhost.review import ReviewedFile, review_phone
 from provhost.runtime.select import open_runtimes
@@ -78,6 +79,15 @@ def firmware_upload_once(svc: Service, module_id: str, slot: str, source: Path,
         async with one_off_engine(svc) as engine:
             return await firmware.upload(engine, module_id, slot, source, source.name,
                                          verify=verify)
+
+    return _run(run)
+
+
+def package_install_once(svc: Service, module_id: str, package_id: str,
+                         opts: InstallOptions) -> InstallResult:
+    async def run() -> InstallResult:
+        async with one_off_engine(svc) as engine:
+            return await install_package(engine, module_id, package_id, opts)
 
     return _run(run)
 
