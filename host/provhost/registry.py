@@ -31,7 +31,7 @@ from provhost.moduleformat.archive import extract_module
 from provhost.moduleformat.info import compare_versions
 from provhost.moduleformat.loader import LoadedModule, ModuleInvalid, analyse_root
 from provhost.moduleformat.model import FormatError
-from provhost.moduletest.sequence import TESTS_DIR
+from provhost.moduleformat.names import TESTS_DIR
 from provhost.paths import Paths
 from provhost.signing import SignatureError, Verdict, verify_tree
 from provhost.store.base import ModuleState, Store
