@@ -40,6 +40,9 @@ if (preg_match('~^/y0{9}([0-9]{3})\.cfg$~i', $PATH, $m)) {
 
 if (preg_match('~^/([0-9a-f]{12})(\.cfg|-local\.cfg|-contact\.xml)$~i', $PATH, $m)) {
     $mac = strtolower($m[1]);
+    if ($mac === '000000000000') {
+        passNext();   // Polycom's default master file
+    }
     if ($ua !== null) {
         $type = yealinkType($ua['model'], $ua['code'], $PHONE_TYPES);
     } elseif (polycomOui($mac)) {
