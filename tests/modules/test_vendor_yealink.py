@@ -70,3 +70,23 @@ async def test_yealink_boot_sequences_shared_names_and_resync(server: Running,
                                       "Yealink SIP-T46S 66.84.0.15 00:15:65:a0:00:01",
                                       server.url("/001565a00001.cfg"))
             assert f"\nlocal_time.time_zone = {want}\n".encode() in body, body
+
+        # firmware: no image, no firmware.url; an uploaded image is named and served
+        assert b"firmware.url" not in body
+        r = await api.put("/firmware/yealink/fw_t4xs", content=b"<html>not firmware</html>")
+        assert r.status_code >= 400 and "HTML" in r.text
+        image = b"\x00\x01ROM" + bytes(range(256)) * 8192
+        r = await api.put("/firmware/yealink/fw_t4xs", content=image, timeout=60)
+        assert r.status_code == 200, r.text
+        path = f"/prov/yealink/firmware/fw_t4xs/{r.json()['content_id']}.rom"
+        status, body = await curl("--interface", "127.0.0.33", "-A",
+                                  "Yealink SIP-T46S 66.84.0.15 00:15:65:a0:00:01",
+                                  server.url("/001565a00001.cfg"))
+        assert f"\nstatic.firmware.url = tftp://127.0.0.1{path}\n".encode() in body, body
+        rc, msg = await tftp_get(server.ports.tftp, path, str(tmp_path / "fw.rom"))
+        assert "Error" not in msg and (tmp_path / "fw.rom").read_bytes() == image
+        # a T54W (other slot, empty) is not offered the T4xS image
+        status, body = await curl("--interface", "127.0.0.34", "-A",
+                                  "Yealink SIP-T54W 96.85.0.5 00:15:65:a0:00:02",
+                                  server.url("/001565a00002.cfg"))
+        assert status == 200 and b"firmware.url" not in body

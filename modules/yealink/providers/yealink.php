@@ -18,6 +18,19 @@
 
 $ua = yealinkUserAgent($USER_AGENT);
 
+// Firmware images (firmware_types), under /prov/$MODULE_ID/firmware/: SLOT/CONTENT_ID.rom is
+// what the MAC file names (it changes with every upload), SLOT.rom the same content under
+// a fixed name (REVIEW, or a URL set by hand).  Any content id gets the current image.
+if (preg_match('~^/prov/' . preg_quote($MODULE_ID, '~') . '/firmware/([a-z0-9_]+)(?:/[0-9a-f]+)?\.rom$~i',
+        $PATH, $m)) {
+    $slot = $m[1];
+    if (isset($FIRMWARE_TYPES[$slot]) && $FIRMWARE_TYPES[$slot]['TYPE'] === 'firmware'
+            && haveFirmware($slot)) {
+        sendFile(getFirmwareFile($slot, 'firmware.rom'));
+    }
+    sendNotFound();
+}
+
 if (preg_match('~^/([0-9a-f]{12})\.boot$~i', $PATH, $m)) {
     if ($ua === null) {
         setMarker('yealink_mac', strtolower($m[1]));

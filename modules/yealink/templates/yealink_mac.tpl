@@ -23,6 +23,12 @@ static.auto_provision.server.password = {$PROVISION_PASSWORD}
 @ } else {
 static.auto_provision.server.url = tftp://{$OPERATOR_IP}/
 @ }
+@ // Firmware (Administrator Guide, "Firmware Upgrade"): the image of the type's slot when
+@ // one was uploaded; the phone upgrades when its version differs.  Empty: no upgrade.
+@ foreach (phoneFirmwares('firmware', true) as $slot) {
+static.firmware.url = tftp://{$OPERATOR_IP}/prov/{$MODULE_ID}/firmware/{$slot}/{$FIRMWARE_TYPES[$slot]['FW_CONTENT_ID']}.rom
+@     break;
+@ }
 @ // SIP NOTIFY "Event: check-sync" (RESYNC=SIPNOTIFY): re-provision without rebooting
 @ // (0: reboot only when the NOTIFY carries reboot=true; 1: always reboot; 2: ignore).
 sip.notify_reboot_enable = 0
