@@ -7,7 +7,9 @@
 ## provhost {$MODULE_ID}: {$v($PHONE_TYPE_NAME)} {$MAC}
 @ // local_time.time_zone takes the UTC offset in hours, "+5:30" for half hours.
 @ $tzMinutes = intdiv(abs((int) $TIMEZONE_OFFSET), 60);
-local_time.time_zone = {($TIMEZONE_OFFSET < 0 ? '-' : '+') . intdiv($tzMinutes, 60) . ($tzMinutes % 60 ? sprintf(':%02d', $tzMinutes % 60) : '')}
+@ $tz = ($TIMEZONE_OFFSET < 0 ? '-' : '+') . intdiv($tzMinutes, 60)
+@     . ($tzMinutes % 60 ? sprintf(':%02d', $tzMinutes % 60) : '');
+local_time.time_zone = {$tz}
 local_time.summer_time = 0
 security.user_name.admin = admin
 security.user_password = admin:{$v($ADMIN_PASSWORD)}
