@@ -36,6 +36,21 @@ async def test_polycom_boot_sequences_uploads_and_resync(server: Running,
                                   server.url("/0004f2b00099-directory.xml"))
         assert status == 404 and b"Bob" not in body
 
+        # a phone whose provisioning credentials are required: its contacts only with them
+        ua = ["-A", "FileTransport PolycomVVX-VVX_410-UA/5.9.5.0614"]
+        server.svc.phone_auth_on("0004f2b00001")
+        creds = server.svc.phone_auth_show("0004f2b00001", reveal=True)
+        status, body = await curl("--interface", "127.0.0.43", *ua,
+                                  server.url("/polycom-VVX410-0004f2b00001.cfg"))
+        assert status == 200 and creds["password"].encode() in body  # delivered
+        status, body = await curl("--interface", "127.0.0.43", *ua,
+                                  server.url("/0004f2b00001-directory.xml"))
+        assert status == 401 and b"Bob" not in body
+        status, body = await curl("--interface", "127.0.0.43", *ua, "--digest", "-u",
+                                  f"{creds['user']}:{creds['password']}",
+                                  server.url("/0004f2b00001-directory.xml"))
+        assert status == 200 and b"<ct>220</ct>" in body
+
         # a log upload from a client with no Polycom evidence for an unknown phone: refused
         status, body = await curl("--interface", "127.0.0.61", "-X", "PUT",
                                   "--data-binary", "x", server.url("/0004f2b0ffff-app.log"))
