@@ -71,11 +71,16 @@ if (preg_match('~^/([0-9a-f]{12})-([a-z]+\.(?:log|cfg|xml))$~i', $PATH, $m)) {
             passNext();
         }
         // A phone not known yet (its first boot: the boot log comes before its first
-        // configuration) is created here when we know its model; otherwise the host
-        // stores the file for a phone it knows, or refuses it.
+        // configuration) is created here when we know its model (User-Agent, or the
+        // configuration it fetched a moment ago).  Without a model, only the boot log of a
+        // phone that just fetched its master file from this address creates it, as the
+        // generic type: its configuration request, right after, sets its real type.  (Never
+        // for later uploads: re-typing a known phone back and forth would mark it changed
+        // and resync it.)  Otherwise the host stores the file for a phone it knows, or
+        // refuses it.
         if ($type !== null && $type !== '') {
             associatePhone($mac, $type);
-        } elseif ($type === '' && in_array($kind, array('boot.log', 'app.log'), true)) {
+        } elseif ($type === '' && $kind === 'boot.log') {
             associatePhone($mac, 'polycom_generic');
         }
         acceptUpload($mac, $name);
