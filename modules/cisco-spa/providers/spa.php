@@ -28,6 +28,38 @@ if (preg_match('~^' . $prefix . '(logo|firmware)/([a-z0-9_]+)(?:/[0-9a-f]+)?\.(b
 if (preg_match('~^/Cisco/(?:([A-Za-z0-9_.-]+)/)?([0-9a-f]{12})\.(?:cfg|xml)$~i', $PATH, $m)) {
     $product = $m[1] !== '' ? $m[1] : ciscoUserAgentProduct($USER_AGENT);
     associatePhone($m[2], ciscoType($product, $PHONE_TYPES));
+    profileVariables();
+    sendTemplate('spa_main');
+}
+
+// /<mac>.xml at the root: a rule some administrators use (option 160
+// "http://server/$MA.xml").  Other vendors ask for the same names, so only a Cisco or
+// Linksys User-Agent makes them ours.
+if (preg_match('~^/([0-9a-f]{12})\.xml$~i', $PATH, $m) && !$UPLOAD) {
+    $product = ciscoUserAgentProduct($USER_AGENT);
+    if ($product === '') {
+        passNext();
+    }
+    associatePhone($m[1], ciscoType($product, $PHONE_TYPES));
+    // (the same profile as /Cisco/$PN/$MA.cfg; its Profile_Rule moves the phone there)
+    profileVariables();
+    sendTemplate('spa_main');
+}
+
+// The factory default requests: /spa$PSN.cfg (SPA phones and ATAs: /spa504G.cfg,
+// /spa112.cfg, /spa941.cfg), /init.cfg (Linksys/Sipura ATAs such as the PAP2T), /$PSN.xml
+// (multiplatform phones: /8841.xml, some firmware /CP-8841-3PCC.xml).  We cannot know
+// which phone asks, so only redirect (the seed's first-boot redirect).
+if (preg_match('~^/(?:spa[0-9]{3,4}[a-z]?\.cfg|init\.cfg|spa2t\.cfg|(?:cp-)?[678][0-9]{3}(?:-3pcc)?\.xml|ata19[12]\.xml)$~i', $PATH)) {
+    sendTemplate('spa_redirect');
+}
+
+passNext();
+
+/** The variables spa_main.tpl reads, once the phone is associated (globals). */
+function profileVariables() {
+    global $admin_param, $TIMEZONE_OFFSET, $DISPLAY_LOGO;
+    global $adminParam, $timezoneString, $logoSlot, $logoPath, $hasFirmwareSlot, $firmwarePath;
     $adminParam = isset($admin_param) && $admin_param !== '' ? $admin_param : 'Admin_Passwd';
     // Time_Zone takes "GMT+hh:mm" (Provisioning Guide, Regional parameters).
     $offset = abs($TIMEZONE_OFFSET);
@@ -51,18 +83,7 @@ if (preg_match('~^/Cisco/(?:([A-Za-z0-9_.-]+)/)?([0-9a-f]{12})\.(?:cfg|xml)$~i',
         $firmwarePath = slotPath('firmware', $slot, 'bin');
         break;
     }
-    sendTemplate('spa_main');
 }
-
-// The factory default requests: /spa$PSN.cfg (SPA phones and ATAs: /spa504G.cfg,
-// /spa112.cfg, /spa941.cfg), /init.cfg (Linksys/Sipura ATAs such as the PAP2T), /$PSN.xml
-// (multiplatform phones: /8841.xml, some firmware /CP-8841-3PCC.xml).  We cannot know
-// which phone asks, so only redirect (the seed's first-boot redirect).
-if (preg_match('~^/(?:spa[0-9]{3,4}[a-z]?\.cfg|init\.cfg|spa2t\.cfg|(?:cp-)?[678][0-9]{3}(?:-3pcc)?\.xml|ata19[12]\.xml)$~i', $PATH)) {
-    sendTemplate('spa_redirect');
-}
-
-passNext();
 
 /** The product name in a Cisco/Linksys User-Agent, or '' when it names none. */
 function ciscoUserAgentProduct($ua) {
