@@ -58,6 +58,9 @@ if (preg_match('~^/([0-9a-f]{12})(\.cfg|-local\.cfg|-contact\.xml)$~i', $PATH, $
     }
     if ($ua !== null) {
         $type = yealinkType($ua['model'], $ua['code'], $PHONE_TYPES);
+    } elseif (preg_match('~polycom|cisco|linksys|grandstream|snom|aastra|mitel|panasonic|'
+            . 'gigaset|fanvil|avaya|htek|alcatel~i', $USER_AGENT)) {
+        passNext();   // another vendor's phone names itself, whatever the markers say
     } elseif (polycomOui($mac)) {
         passNext();   // a Polycom behind the same address (NAT): never ours without a UA
     } elseif (isset($yealink_code)) {
