@@ -27,6 +27,7 @@ from provhost.moduleformat.archive import extract_module
 from provhost.moduleformat.info import compare_versions
 from provhost.moduleformat.loader import LoadedModule, ModuleInvalid, analyse_root
 from provhost.moduleformat.model import FormatError
+from provhost.moduletest.sequence import TESTS_DIR
 from provhost.paths import Paths
 from provhost.signing import SignatureError, Verdict, verify_tree
 from provhost.store.base import ModuleState, Store
@@ -218,6 +219,10 @@ class Registry:
                     f"(use --force to install it anyway)"
                 )
             final = self.paths.addons_dir / f"{mid}-{version}-{int(time.time() * 1000)}"
+            # Boot sequences (tests/) are for `provhost module test` only: never installed,
+            # so the sandbox cannot read them nor a script send them (the signature above
+            # covered them; nothing re-checks it after install).
+            shutil.rmtree(root / TESTS_DIR, ignore_errors=True)
             root.rename(final)
             state = ModuleState(
                 module_id=mid, kind="addon", version=version,

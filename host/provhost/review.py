@@ -16,6 +16,7 @@ import random
 import zipfile
 from dataclasses import dataclass
 
+from provhost.chain.answer import answer_reason, served_bytes
 from provhost.chain.provisioner import Provisioner, ProvisioningRequest
 from provhost.engine import Engine
 from provhost.resync.runner import expand_type_options
@@ -73,7 +74,7 @@ def made_up_address() -> str:
 
 
 async def review_entries(engine: Engine, mac: str) -> list[ReviewEntry]:
-    phone = engine.service.store.get_phone(mac)
+    phone = engine.state.store.get_phone(mac)
     if phone is None:
         raise ReviewError(f"no phone with MAC {mac}")
     am = engine.get(phone.module_id)
@@ -92,12 +93,15 @@ async def review_entries(engine: Engine, mac: str) -> list[ReviewEntry]:
 
 
 async def review_phone(prov: Provisioner, mac: str) -> list[ReviewedFile]:
-    """Replay the phone's REVIEW list; ReviewError names a required file that is missing."""
-    return await replay(prov, await review_entries(prov.engine, mac))
+    """Replay the phone's REVIEW list; ReviewError names a required file that is missing.
+    The replay reaches the server address the phone last reached ($OPERATOR_IP)."""
+    phone = prov.state.store.get_phone(mac)
+    server_ip = phone.last_server_ip if phone is not None else ""
+    return await replay(prov, await review_entries(prov.engine, mac), server_ip=server_ip)
 
 
-async def replay(prov: Provisioner, entries: list[ReviewEntry], *, required: bool = True
-                 ) -> list[ReviewedFile]:
+async def replay(prov: Provisioner, entries: list[ReviewEntry], *, required: bool = True,
+                 server_ip: str = "") -> list[ReviewedFile]:
     """Ask the chain for each entry in order, from one made-up address (so markers carry
     over), recording nothing.  With `required`, a missing entry without `?` or `!` is a
     ReviewError naming it; without, every answer is just reported."""
@@ -105,15 +109,13 @@ async def replay(prov: Provisioner, entries: list[ReviewEntry], *, required: boo
     files = []
     for entry in entries:
         req = ProvisioningRequest(proto=entry.proto, path=entry.path, client_ip=client,
-                                  review=True)
+                                  review=True, server_ip=server_ip)
         answer, _trace = await prov.provision(req)
-        data = None
-        if answer.status in ("served", "ok"):
-            data = answer.body if answer.body is not None else \
-                answer.file.read_bytes() if answer.file is not None else b""
-        elif required and not (entry.optional or entry.not_expected):
+        data = served_bytes(answer)
+        reason = answer_reason(answer)
+        if data is None and required and not (entry.optional or entry.not_expected):
             raise ReviewError(f"{entry.text}: the chain answered {answer.status}"
-                              f"{' (' + answer.reason + ')' if answer.reason else ''}; "
+                              f"{' (' + reason + ')' if reason else ''}; "
                               f"run `provhost request {entry.path} --proto {entry.proto}` "
                               "to see why")
         files.append(ReviewedFile(entry, answer.status, data, answer.module))

@@ -53,6 +53,29 @@ def check_number(value: str, what: str) -> str:
         raise SettingError(f"{what}: {e}") from None
 
 
+def _offset(value: str) -> str:
+    """`auto` (follow TIMEZONE, daylight saving included) or a pinned number of seconds."""
+    if value.strip().lower() == "auto":
+        return "auto"
+    v = _int(value)
+    if abs(int(v)) > 14 * 3600:
+        raise SettingError(f"expected seconds between -50400 and 50400, got {value!r}")
+    return v
+
+
+def _zone(value: str) -> str:
+    from provhost.timezone import valid_zone
+
+    v = value.strip()
+    if v and not valid_zone(v):
+        raise SettingError(f"expected a tz database name like Europe/Prague, got {value!r}")
+    return v
+
+
+def _operator_ip(value: str) -> str:
+    return value.strip() and _ip(value)
+
+
 def _range(value: str) -> str:
     low, sep, high = value.strip().partition("-")
     if not (sep and low.isdigit() and high.isdigit() and int(low) <= int(high)):
@@ -77,6 +100,20 @@ def _text(value: str) -> str:
     return value
 
 
+def _channel(value: str) -> str:
+    if value.strip() not in ("stable", "testing", "archive"):
+        raise SettingError(f"expected stable, testing or archive, got {value!r}")
+    return value.strip()
+
+
+def _location(value: str) -> str:
+    """Empty, an http(s) URL or an absolute directory: a mirror or repository location."""
+    v = value.strip()
+    if v and not v.lower().startswith(("http://", "https://")) and not v.startswith("/"):
+        raise SettingError(f"expected an http(s) URL or an absolute directory, got {value!r}")
+    return v
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -89,8 +126,14 @@ class Setting:
 SETTINGS: dict[str, Setting] = {
     s.name: s
     for s in [
-        Setting("OPERATOR_IP", "127.0.0.1", _ip, "address phones use to reach the PBX and this server"),
-        Setting("TIMEZONE_OFFSET", "0", _int, "UTC offset of the local time zone, in seconds"),
+        Setting("OPERATOR_IP", "", _operator_ip,
+                "address phones use to reach the PBX and this server; empty: the address "
+                "each request arrived on (the phone's last one for resync and review)"),
+        Setting("TIMEZONE", "", _zone,
+                "the local time zone as a tz database name (Europe/Prague); empty: UTC"),
+        Setting("TIMEZONE_OFFSET", "auto", _offset,
+                "UTC offset in seconds; auto: TIMEZONE's offset at the moment of each "
+                "request (daylight saving included)"),
         Setting("VOICEMAIL_EXT", "50", _digits, "voicemail access extension"),
         Setting("DISPLAY_LOGO", "1", _bool, "whether phones should show the uploaded logo"),
         Setting("AUTO_EXTENSION", "0", _bool,
@@ -128,6 +171,22 @@ SETTINGS: dict[str, Setting] = {
                 "on gets credentials in its first configuration and must authenticate "
                 "afterwards; off = only phones given them with `phone auth MAC on`",
                 module_visible=False),
+        Setting("FIRMWARE_MIRROR", "", _location,
+                "firmware mirror tried before the vendors' URIs: an http(s) URL or a "
+                "directory laid out as <sha256>/<file> (`provhost firmware mirror` fills "
+                "one); empty: vendors only", module_visible=False),
+        Setting("MODULE_REPOSITORY", "", _location,
+                "module repository: an http(s) URL or a directory holding plugins/1/<channel>/ "
+                "(`provhost repo init` makes one); empty: none", module_visible=False),
+        Setting("MODULE_CHANNEL", "stable", _channel,
+                "the repository channel modules are installed from: stable, testing (try "
+                "new versions) or archive", module_visible=False),
+        Setting("MODULE_REPOSITORY_KEY", "", _text,
+                "name of the trusted key (`provhost module trust`) that signs the "
+                "repository's index", module_visible=False),
+        Setting("MODULE_CACHE", "1", _bool,
+                "reuse downloaded module zips of the same version (off: fetch again every "
+                "time, for module authors; the seed's cache_plugin)", module_visible=False),
     ]
 }
 

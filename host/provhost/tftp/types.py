@@ -18,6 +18,7 @@ class TftpRequest:
     client: tuple[str, int]
     mode: str
     options: dict[str, str] = field(default_factory=dict)
+    local_ip: str = ""  # the server address the request was sent to ($OPERATOR_IP)
 
 
 @dataclass
