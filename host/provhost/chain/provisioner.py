@@ -408,12 +408,12 @@ class Provisioner:
             return None
         mac, name = broker.phone_config["MAC"], outcome.file or ""
         try:
-            data = self.engine.service.phone_upload_read(mac, name)
-        except ServiceError as e:
+            data = self.state.uploads().read(mac, name)
+        except UploadRefused as e:
             step.detail = str(e)
-            return Answer("notfound", module=am.id, reason=str(e))
+            return NotFound(am.id)
         step.detail = f"uploaded file {name} of {mac} ({len(data)} bytes)"
-        return Answer("served", body=data, content_type=content_type_for(name), module=am.id)
+        return Served(body=data, content_type=content_type_for(name), module=am.id)
 
     def _upload_answer(self, am: ActiveModule, req: ProvisioningRequest, outcome: Any,
                        step: ModuleStep) -> Answer | None:
