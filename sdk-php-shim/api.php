@@ -524,6 +524,18 @@ function acceptUpload(string $mac, ?string $name = null): never
     Shim::send(['action' => 'upload', 'body' => $mac, 'file' => $name]);
 }
 
+/**
+ * (provhost) Send back a file the phone associated in this request uploaded earlier
+ * (acceptUpload), by its stored name: Polycom phones read their <mac>-phone.cfg,
+ * <mac>-web.cfg and <mac>-directory.xml back at boot.  "Not found" when there is none.
+ * Call associatePhone() first: only that phone's files, and only when the request may
+ * have that phone's configuration (provisioning credentials), are served.
+ */
+function sendUpload(string $name): never
+{
+    Shim::send(['action' => 'sendupload', 'file' => $name]);
+}
+
 // ----- capabilities brokered by the host -----
 
 function associatePhone(string $mac, string $type): bool

@@ -350,6 +350,12 @@ class Provisioner:
                 if not req.review:  # a replay's failures are reported, not held against it
                     await self.engine.record_failure(am, f"{script}: {reason}")
                 return None
+            if outcome.action is Action.SEND_UPLOAD and req.upload is None:
+                answer = self._stored_upload_answer(am, broker, outcome, step)
+                if answer is None:
+                    continue
+                self.engine.record_success(am)
+                return answer  # a phone's own file: not a configuration it read
             if req.upload is not None or outcome.action is Action.UPLOAD:
                 # (a module that predates uploads may answer a PUT like a GET: logged as an
                 # error step, not held against it)
@@ -392,6 +398,25 @@ class Provisioner:
         step.decision = "error"
         step.detail = f"a provider may not end with {outcome.action.value}"
         return None
+
+    def _stored_upload_answer(self, am: ActiveModule, broker: _RequestBroker, outcome: Any,
+                              step: ModuleStep) -> Answer | None:
+        """sendUpload(): a file the associated phone uploaded earlier, or not found.
+
+        Only after associatePhone() in this request (so the phone's provisioning
+        credentials were checked): a module cannot read other phones' files by name."""
+        if broker.phone_config is None:
+            step.decision, step.detail = "error", "sendUpload() before associatePhone()"
+            log.error("module %s: %s", am.id, step.detail)
+            return None
+        mac, name = broker.phone_config["MAC"], outcome.file or ""
+        try:
+            data = self.state.uploads().read(mac, name)
+        except UploadRefused as e:
+            step.detail = str(e)
+            return NotFound(am.id)
+        step.detail = f"uploaded file {name} of {mac} ({len(data)} bytes)"
+        return Served(body=data, content_type=content_type_for(name), module=am.id)
 
     def _upload_answer(self, am: ActiveModule, req: ProvisioningRequest, outcome: Any,
                        step: ModuleStep) -> Answer | None:

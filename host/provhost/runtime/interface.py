@@ -57,6 +57,7 @@ class Action(enum.StrEnum):
     OK = "ok"  # sendOk(): an empty success
     DONE = "done"  # a dialplan/resync/expand script finished; body holds its output
     UPLOAD = "upload"  # acceptUpload(): `body` holds the phone's MAC, `file` the name
+    SEND_UPLOAD = "sendupload"  # sendUpload(): `file` names the associated phone's upload
     ACCEPT = "accept"  # acceptFirmware()
     REJECT = "reject"  # rejectFirmware()
     ERROR = "error"  # the script failed; `error` says why
