@@ -1,0 +1,32 @@
+"""VTech VSP/VCS: the module's boot sequences replayed with tftp-hpa and curl against one
+server; the digit map follows the numbering; resync is a NOTIFY "check-sync" received by
+SIPp."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .conftest import Running, curl
+from .notify_check import reload_sends_event
+from .replay_sequences import replay, sequences
+
+
+async def test_vtech_sequences_and_resync(server: Running, tmp_path: Path) -> None:
+    for n, file in enumerate(sequences("vtech")):
+        problems = await replay(server, file, f"127.0.0.{50 + n}", tmp_path)
+        assert problems == [], problems
+
+    svc = server.svc
+    svc.phone_add("0011a0000715", "vtech_vsp715")
+    svc.line_add("71", phone="0011a0000715")
+    svc.setting_set("TIMEZONE_OFFSET", "7200")
+    status, body = await curl(server.url("/VSP715_0011A0000715.cfg"))
+    assert status == 200, body
+    text = body.decode()
+    assert "time_date.selected_timezone = Etc/GMT-2\n" in text  # POSIX sign: UTC+2
+    admin = svc.phone_show("0011a0000715")["admin_password"]
+    assert f"profile.admin.access_password = {admin}\n" in text
+    # a file name that is not VTech's is not answered by this module
+    status, _ = await curl(server.url("/VSP715_notamac.cfg"))
+    assert status == 404
+    await reload_sends_event(server, "0011a0000715", "check-sync", tmp_path)
