@@ -6,8 +6,11 @@
 @ $scheme = $PROTO === 'https' ? 'https' : 'http';
 @ $userinfo = ($PROVISION_PASSWORD ?? '') !== ''
 @     ? rawurlencode($PROVISION_USER) . ':' . rawurlencode($PROVISION_PASSWORD) . '@' : '';
+@ // system/password holds the admin password MD5-crypted, as the phone itself exports it;
+@ // the salt is derived from the MAC so that the file only changes with the password.
+@ $salt = strtr(substr(base64_encode(md5('provhost' . $MAC, true)), 0, 8), '+', '.');
 system/user_name=admin
-system/password={$ADMIN_PASSWORD}
+system/password={crypt($ADMIN_PASSWORD, '$1$' . $salt . '$')}
 network/lan/dhcp/ntp/gmt_offset/enabled=0
 system/ntp/gmt_offset={$gmtOffset}
 @ // Provisioning: from now on the phone fetches its own file by a name only this module
@@ -26,6 +29,9 @@ voip/signalling/sip/sip_registrar/enabled=1
 voip/signalling/sip/sip_registrar/addr={$OPERATOR_IP}
 voip/signalling/sip/sip_registrar/port=5060
 voip/services/msg_waiting_ind/enabled=1
+@ if (isset($DIALPLAN) && $DIALPLAN !== '') {
+voip/signalling/sip/digit_map={$DIALPLAN}
+@ }
 voip/services/msg_waiting_ind/voice_mail_number={$VOICEMAIL_EXT}
 @ for ($i = 0; $i < $MAX_LINES; $i++) {
 @     $line = $LINES[$i] ?? null;
