@@ -32,30 +32,37 @@
 {$p('LocalTimeZone', $timezone)}
 {$p('DaylightSavingTimeEnable', 'false')}
 </Object>
+@ $phone = ($layout ?? 'ata') === 'phone';
 @ for ($n = 1; $n <= $MAX_LINES; $n++) {
 @     $line = $LINES[$n - 1] ?? null;
+@     // the SP service object and the ITSP profile it uses (see phone_types)
+@     $sp = $phone ? "VoiceService.1.VoiceProfile.1.Line.$n." : "VoiceService.1.VoiceProfile.$n.Line.1.";
+@     $itsp = $phone ? 'VoiceService.1.VoiceProfile.1.' : "VoiceService.1.VoiceProfile.$n.";
 <Object>
-<Name>VoiceService.1.VoiceProfile.{$n}.Line.1.</Name>
+<Name>{$sp}</Name>
 {$p('Enable', $line === null ? 'false' : 'true')}
-@     if ($line !== null) {
-{$p('X_AcceptResync', 'true')}
+@     if ($line !== null && $phone) {
+{$p('X_ServProvProfile', 'A')}
 @     }
 </Object>
 @     if ($line === null) {
 @         continue;
 @     }
 <Object>
-<Name>VoiceService.1.VoiceProfile.{$n}.Line.1.SIP.</Name>
+<Name>{$sp}SIP.</Name>
 {$p('AuthUserName', $line['SIP_USERNAME'])}
 {$p('AuthPassword', $line['SIP_PASSWORD'])}
 {$p('URI', $line['SIP_USERNAME'])}
 </Object>
 <Object>
-<Name>VoiceService.1.VoiceProfile.{$n}.Line.1.CallingFeatures.</Name>
+<Name>{$sp}CallingFeatures.</Name>
 {$p('CallerIDName', $line['USER_FULLNAME'] !== '' ? $line['USER_FULLNAME'] : $line['TELNUM'])}
 </Object>
+@     if ($phone && $n > 1) {
+@         continue;   // the phones' accounts share ITSP profile A, written once
+@     }
 <Object>
-<Name>VoiceService.1.VoiceProfile.{$n}.SIP.</Name>
+<Name>{$itsp}SIP.</Name>
 {$p('ProxyServer', $OPERATOR_IP)}
 {$p('ProxyServerPort', '5060')}
 {$p('RegistrarServer', $OPERATOR_IP)}
@@ -63,7 +70,7 @@
 </Object>
 @     if (isset($DIALPLAN) && $DIALPLAN !== '') {
 <Object>
-<Name>VoiceService.1.VoiceProfile.{$n}.</Name>
+<Name>{$itsp}</Name>
 {$p('X_DigitMap', $DIALPLAN)}
 </Object>
 @     }
