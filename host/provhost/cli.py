@@ -151,10 +151,10 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
     mg = groups.add_parser("module", help="provisioning modules").add_subparsers(
         dest="cmd", required=True)
     command(mg, ("module", "list"), "list modules in chain order", _module_rows)
-    p = command(mg, ("module", "install"), "install or upgrade an add-on module",
-                lambda s, a: s.module_install(Path(a.source), allow_unsigned=a.allow_unsigned,
-                                              force=a.force))
-    p.add_argument("source", help="module zip or directory")
+    p = command(mg, ("module", "install"), "install or upgrade an add-on module (a zip, a "
+                "directory, or ID[==VERSION] from the repository)", _module_install)
+    p.add_argument("source", help="module zip or directory, or ID[==VERSION] from the "
+                                  "repository")
     p.add_argument("--allow-unsigned", action="store_true",
                    help="accept a module without a trusted signature (testing your own module)")
     p.add_argument("--force", action="store_true", help="install an older or equal version")
@@ -263,7 +263,7 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
     p.add_argument("--no-verify", action="store_true",
                    help="override the module's check (the script sees FW_VERIFY=0)")
     p = command(fg, ("firmware", "clear"), "empty a slot",
-                lambda s, a: firmware.clear(s, a.module, a.slot))
+                lambda s, a: firmware.clear(s.state, a.module, a.slot))
     p.add_argument("module")
     p.add_argument("slot")
     p = command(fg, ("firmware", "preview"), "save a slot's preview image (PNG)",
@@ -271,6 +271,84 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
     p.add_argument("module")
     p.add_argument("slot")
     p.add_argument("-o", "--output", required=True, help="where to write the PNG")
+    command(mg, ("module", "update"), "fetch the repository's list of modules (verified)",
+            _module_update)
+    p = command(mg, ("module", "search"), "modules in the repository, with the installed "
+                "version and whether an upgrade exists", _module_search)
+    p.add_argument("text", nargs="?", default="")
+    p = command(mg, ("module", "upgrade"), "upgrade add-on modules from the repository",
+                _module_upgrade)
+    p.add_argument("ids", nargs="*", metavar="ID")
+    p.add_argument("--all", action="store_true", help="every module with an upgrade")
+    p = command(mg, ("module", "bump"), "increase a module's version the seed's way "
+                "(0.4 -> 0.4.01 -> 0.4.02; --release: 0.5)", _module_bump)
+    p.add_argument("dir")
+    p.add_argument("--release", action="store_true")
+
+    # repo ------------------------------------------------------------------------------
+    rg = groups.add_parser("repo", help="publish modules: a repository with testing, stable "
+                           "and archive channels").add_subparsers(dest="cmd", required=True)
+    p = command(rg, ("repo", "init"), "make an empty repository signed by KEY", _repo_init)
+    p.add_argument("dir")
+    p.add_argument("--name", help="the repository's name (default: the directory's)")
+    p.add_argument("--key", help="private key file (default: $PROVHOST_REPO_KEY)")
+    p = command(rg, ("repo", "publish"), "lint, sign and add modules to a channel",
+                _repo_publish)
+    p.add_argument("dir")
+    p.add_argument("zips", nargs="+", metavar="MODULE.zip")
+    p.add_argument("--channel", default="testing", choices=["testing", "stable", "archive"])
+    p.add_argument("--key", help="private key file (default: $PROVHOST_REPO_KEY)")
+    p = command(rg, ("repo", "promote"), "copy a version from one channel to another",
+                _repo_promote)
+    p.add_argument("dir")
+    p.add_argument("id")
+    p.add_argument("version")
+    p.add_argument("--from", dest="src", default="testing")
+    p.add_argument("--to", dest="dst", default="stable")
+    p.add_argument("--key", help="private key file (default: $PROVHOST_REPO_KEY)")
+    p = command(rg, ("repo", "archive"), "retire a module: testing and stable -> archive",
+                _repo_archive)
+    p.add_argument("dir")
+    p.add_argument("id")
+    p.add_argument("--key", help="private key file (default: $PROVHOST_REPO_KEY)")
+    p = command(rg, ("repo", "refresh"), "re-sign a channel with a new serial and expiry",
+                _repo_refresh)
+    p.add_argument("dir")
+    p.add_argument("--channel", default="stable", choices=["testing", "stable", "archive"])
+    p.add_argument("--days", type=float, default=30.0)
+    p.add_argument("--key", help="private key file (default: $PROVHOST_REPO_KEY)")
+    p = command(rg, ("repo", "list"), "modules of a repository", _repo_list)
+    p.add_argument("dir")
+    p.add_argument("--channel", choices=["testing", "stable", "archive"])
+    p = command(rg, ("repo", "build"), "build one module zip per model of a family "
+                "(common/ overlaid with each model folder)", _repo_build)
+    p.add_argument("family")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--repo", help="refuse unbumped models when common/ changed since the "
+                                  "family's last build published here")
+
+    p = command(fg, ("firmware", "packages"), "firmware packages the modules offer, their "
+                "slot and whether installed", _firmware_packages)
+    p.add_argument("module", nargs="?")
+    p.add_argument("--licence", metavar="PACKAGE", help="print this package's licence text")
+    p = command(fg, ("firmware", "install"), "download, verify and install a firmware "
+                "package into its slot", _firmware_install)
+    p.add_argument("module")
+    p.add_argument("package")
+    p.add_argument("--from", dest="source", metavar="FILE|DIR|URL",
+                   help="take the file(s) from here instead of the mirror and vendor URIs")
+    p.add_argument("--accept-licence", action="store_true",
+                   help="accept the package's licence (read it with --licence first)")
+    p.add_argument("--unverified", action="store_true",
+                   help="install a package whose vendor publishes no checksum")
+    p = command(fg, ("firmware", "mirror"), "download every pinned firmware file into DIR "
+                "(laid out by hash; serve it or set FIRMWARE_MIRROR to it)", _firmware_mirror)
+    p.add_argument("dir")
+    p.add_argument("modules", nargs="*", metavar="MODULE")
+    p = command(mg, ("module", "fw-hash"), "write sizes and SHA-256 of downloaded firmware "
+                "files into a module's firmware_packages", _module_fw_hash)
+    p.add_argument("dir", help="the module directory")
+    p.add_argument("files", nargs="+", metavar="FILE", help="the downloaded files")
 
     # user ------------------------------------------------------------------------------
     ug = groups.add_parser("user", help="PBX users").add_subparsers(dest="cmd", required=True)
@@ -361,7 +439,7 @@ def _request(svc: Service, a: argparse.Namespace) -> Any:
 
 
 def _firmware_list(svc: Service, a: argparse.Namespace) -> Any:
-    rows = firmware.slot_views(svc)
+    rows = firmware.slot_views(svc.state)
     if a.json:
         return rows
     for r in rows:
@@ -380,9 +458,207 @@ def _firmware_upload(svc: Service, a: argparse.Namespace) -> Any:
 
 
 def _firmware_preview(svc: Service, a: argparse.Namespace) -> Any:
-    data = firmware.preview(svc, a.module, a.slot)
+    data = firmware.preview(svc.state, a.module, a.slot)
     Path(a.output).write_bytes(data)
     return {"saved": a.output, "size": len(data)}
+
+
+def _module_install(svc: Service, a: argparse.Namespace) -> Any:
+    source = Path(a.source)
+    if source.exists() or "/" in a.source or a.source.endswith(".zip"):
+        return svc.module_install(source, allow_unsigned=a.allow_unsigned, force=a.force)
+    import trio
+
+    from provhost.repo.client import install
+
+    return trio.run(lambda: install(svc, a.source, force=a.force))
+
+
+def _module_update(svc: Service, a: argparse.Namespace) -> Any:
+    import trio
+
+    from provhost.repo.client import update
+
+    index = trio.run(update, svc)
+    return {"repository": index.repository, "channel": index.channel,
+            "serial": index.serial, "modules": len(index.modules)}
+
+
+def _module_search(svc: Service, a: argparse.Namespace) -> Any:
+    from provhost.repo.client import search
+
+    rows = search(svc, a.text)
+    if a.json:
+        return rows
+    for r in rows:
+        r["state"] = ("UPGRADE AVAILABLE" if r["upgrade"] else
+                      "installed" if r["installed"] else "")
+    return _table(rows, ["id", "version", "installed", "state", "name"])
+
+
+def _module_upgrade(svc: Service, a: argparse.Namespace) -> Any:
+    import trio
+
+    from provhost.repo.client import upgrade
+
+    if not a.ids and not a.all:
+        raise ServiceError("name the modules to upgrade, or --all")
+    rows = trio.run(lambda: upgrade(svc, [] if a.all else list(a.ids)))
+    return rows if a.json else _table(rows, ["id", "version", "result"])
+
+
+def _module_bump(svc: Service, a: argparse.Namespace) -> Any:
+    from provhost.repo.versions import bump_info_text
+
+    info = Path(a.dir) / "info"
+    try:
+        text, old, new = bump_info_text(info.read_text(), release=a.release)
+    except ValueError as e:
+        raise ServiceError(f"{info}: {e}") from None
+    info.write_text(text)
+    return {"module": a.dir, "old": old, "new": new}
+
+
+def _repo_key(a: argparse.Namespace) -> bytes:
+    import os
+
+    key = a.key or os.environ.get("PROVHOST_REPO_KEY")
+    if not key:
+        raise ServiceError("give the repository's private key: --key FILE or "
+                           "$PROVHOST_REPO_KEY")
+    return Path(key).read_bytes()
+
+
+def _publishing(fn: Callable[[], Any]) -> Any:
+    from provhost.repo.publisher import PublishError
+    from provhost.signing import SignatureError
+
+    try:
+        return fn()
+    except (PublishError, SignatureError, ValueError) as e:
+        raise ServiceError(str(e)) from None
+
+
+def _repo_init(svc: Service, a: argparse.Namespace) -> Any:
+    from provhost.repo.publisher import init
+
+    root = Path(a.dir)
+    repo = _publishing(lambda: init(root, a.name or root.resolve().name, _repo_key(a)))
+    import base64
+
+    return {"repository": repo.name, "dir": str(root),
+            "public_key": base64.b64encode(repo.public_key).decode()}
+
+
+def _repo_publish(svc: Service, a: argparse.Namespace) -> Any:
+    from provhost.repo.publisher import open_repository, publish
+
+    added = _publishing(lambda: publish(open_repository(Path(a.dir)), a.channel,
+                                        [Path(z) for z in a.zips], _repo_key(a)))
+    rows = [{"channel": a.channel, "id": e.id, "version": e.version, "sha256": e.sha256}
+            for e in added]
+    return rows if a.json else _table(rows, ["channel", "id", "version", "sha256"])
+
+
+def _repo_promote(svc: Service, a: argparse.Namespace) -> Any:
+    from provhost.repo.publisher import open_repository, promote
+
+    e = _publishing(lambda: promote(open_repository(Path(a.dir)), a.id, a.version, a.src,
+                                    a.dst, _repo_key(a)))
+    return {"id": e.id, "version": e.version, "from": a.src, "to": a.dst}
+
+
+def _repo_archive(svc: Service, a: argparse.Namespace) -> Any:
+    from provhost.repo.publisher import archive, open_repository
+
+    moved = _publishing(lambda: archive(open_repository(Path(a.dir)), a.id, _repo_key(a)))
+    return {"archived": a.id, "versions": " ".join(e.version for e in moved)}
+
+
+def _repo_refresh(svc: Service, a: argparse.Namespace) -> Any:
+    from provhost.repo.publisher import open_repository, refresh
+
+    index = _publishing(lambda: refresh(open_repository(Path(a.dir)), a.channel,
+                                        _repo_key(a), a.days))
+    return {"channel": index.channel, "serial": index.serial, "expires": index.expires}
+
+
+def _repo_list(svc: Service, a: argparse.Namespace) -> Any:
+    from provhost.repo.publisher import listing, open_repository
+
+    rows = _publishing(lambda: listing(open_repository(Path(a.dir)), a.channel))
+    return rows if a.json else _table(rows, ["channel", "id", "version", "size", "name"])
+
+
+def _repo_build(svc: Service, a: argparse.Namespace) -> Any:
+    from provhost.repo.family import build
+    from provhost.repo.publisher import open_repository
+
+    repo = _publishing(lambda: open_repository(Path(a.repo))) if a.repo else None
+    built = _publishing(lambda: build(Path(a.family), Path(a.output), repo))
+    rows = [{"id": b.id, "version": b.version, "zip": str(b.zip)} for b in built]
+    return rows if a.json else _table(rows, ["id", "version", "zip"])
+
+
+def _firmware_packages(svc: Service, a: argparse.Namespace) -> Any:
+    from provhost.fwpackages.install import find_package, licence_text, package_views
+
+    if a.licence:
+        if not a.module:
+            raise ServiceError("--licence needs the module too: firmware packages MODULE "
+                               "--licence PACKAGE")
+        text = licence_text(svc.state, a.module, find_package(svc.state, a.module, a.licence))
+        return text if text is not None else f"{a.licence}: no licence to accept"
+    rows = package_views(svc.state, a.module)
+    if a.json:
+        return rows
+    for r in rows:
+        r["state"] = (("installed" + ("" if r["installed_verified"] else " (UNVERIFIED)"))
+                      if r["installed"] else "-")
+        r["hash"] = "pinned" if r["verified"] else "UNVERIFIED"
+        r["licence"] = "yes" if r["licence"] else ""
+    return _table(rows, ["module", "package", "slot", "hash", "licence", "state", "name"])
+
+
+def _firmware_install(svc: Service, a: argparse.Namespace) -> Any:
+    from provhost.fwpackages.install import InstallOptions
+    from provhost.server.oneshot import package_install_once
+
+    opts = InstallOptions(source=a.source, accept_licence=a.accept_licence,
+                          unverified=a.unverified)
+    inst = package_install_once(svc, a.module, a.package, opts).install
+    return {"module": inst.module_id, "package": inst.package_id, "slot": inst.slot,
+            "content_id": inst.content_id, "verified": inst.verified,
+            "files": " ".join(f"{n} ({s} bytes, sha256 {h})" for n, s, h in inst.files)}
+
+
+def _firmware_mirror(svc: Service, a: argparse.Namespace) -> Any:
+    import trio
+
+    from provhost.fwpackages.mirror import fill_mirror
+
+    rows = [r.as_dict() for r in trio.run(fill_mirror, svc.state, Path(a.dir),
+                                          list(a.modules))]
+    out: Any = rows if a.json else _table(rows, ["module", "package", "file", "outcome"])
+    failed = [r for r in rows if r["outcome"].startswith("failed")]
+    if failed:
+        raise ServiceError(f"{len(failed)} file(s) could not be mirrored:\n"
+                           + (json.dumps(out, indent=2) if a.json else out))
+    return out
+
+
+def _module_fw_hash(svc: Service, a: argparse.Namespace) -> Any:
+    from provhost.fwpackages.fwhash import fw_hash
+
+    try:
+        report = fw_hash(Path(a.dir), [Path(f) for f in a.files])
+    except ValueError as e:
+        raise ServiceError(str(e)) from None
+    problems = [p for p in svc.module_check(Path(a.dir))
+                if p["text"].startswith("firmware_packages")]
+    if a.json:
+        return {"updated": report, "problems": problems}
+    return "\n".join(report + [p["text"] for p in problems])
 
 
 def _phone_upload(svc: Service, a: argparse.Namespace) -> Any:
@@ -456,6 +732,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("httpx").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     key = (args.group,) + ((args.cmd,) if getattr(args, "cmd", None) else ())
     handler = handlers[key]
     try:

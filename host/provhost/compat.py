@@ -85,7 +85,7 @@ class CompatReport:
 @contextlib.asynccontextmanager
 async def _engine(svc: Service, runtime_name: str) -> AsyncIterator[Provisioner]:
     async with RUNTIMES[runtime_name]() as runtime:
-        engine = Engine(svc, runtime)
+        engine = Engine(svc.state, runtime)
         try:
             await engine.refresh()
             yield Provisioner(engine)

@@ -7,16 +7,14 @@ to that runtime's nursery, so nothing outlives the server.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 import trio
 
-from provhost.chain.dialplan_data import build_dialplan_data
-from provhost.chain.variables import module_vars, settings_vars
+from provhost.hoststate import DialplanInput, HostState, Snapshot
+from provhost.moduleapi.variables import module_vars, settings_vars
 from provhost.moduleformat.path_patterns import PathFilter, path_filter
 from provhost.prepare import prepare_module
 from provhost.registry import ModuleEntry
@@ -30,18 +28,13 @@ from provhost.runtime.interface import (
     ScriptKind,
 )
 from provhost.runtime.select import runtime_name_for
-from provhost.service import Service
 
 log = logging.getLogger("provhost.engine")
 
 QUARANTINE_AFTER = 5  # consecutive script failures before a module is taken out of the chain
 
 
-@dataclass(frozen=True)
-class DialplanInput:
-    data: list[list[str | int]]
-    digest: str
-    settings: dict[str, str]
+__all__ = ["ActiveModule", "DialplanInput", "Engine", "NoCapabilities"]
 
 
 @dataclass
@@ -55,7 +48,6 @@ class ActiveModule:
     dialplans: dict[str, str] = field(default_factory=dict)  # name -> generated text
     dialplans_for: str = ""  # digest of the $DIALPLAN_DATA they were generated from
     wants: PathFilter | None = None  # from info `paths`; None: every path is offered
-    shared_vars: tuple[Any, dict[str, Any]] | None = None  # (change key, module_vars())
 
     def __post_init__(self) -> None:
         self.wants = path_filter(self.entry.module.info.paths)
@@ -84,9 +76,12 @@ class Engine:
     """The active modules and their pools.  `runtime` alone runs every module; with
     `runtimes` (name -> runtime) each module runs where provhost.runtime.select says."""
 
-    def __init__(self, service: Service, runtime: Runtime | None = None, *,
+    def __init__(self, state: HostState, runtime: Runtime | None = None, *,
                  runtimes: dict[str, Runtime] | None = None) -> None:
-        self.service = service
+        if not isinstance(state, HostState):
+            # a Service (callers written before HostState): the engine uses only its state
+            state = state.state
+        self.state = state
         self.runtimes = dict(runtimes or {})
         if runtime is not None:
             self.runtimes.setdefault(runtime.name, runtime)
@@ -94,13 +89,11 @@ class Engine:
         self._single = runtimes is None
         self._active: dict[str, ActiveModule] = {}
         self._lock = trio.Lock()
-        self._dialplan_cache: tuple[Any, DialplanInput] | None = None
-        self._content_ids: tuple[Any, dict[str, dict[str, str]]] = (None, {})
 
     async def refresh(self) -> None:
         """Make the pools match the registry: open new/upgraded modules, close removed ones."""
         async with self._lock:
-            wanted = {e.id: e for e in self.service.registry.chain()}
+            wanted = {e.id: e for e in self.state.registry.chain()}
             for mid, am in list(self._active.items()):
                 e = wanted.get(mid)
                 if e is None or e.state.path != am.entry.state.path or \
@@ -114,7 +107,7 @@ class Engine:
                     continue
                 name, runtime = self._runtime_for(e)
                 try:
-                    image = prepare_module(e, self.service.paths)
+                    image = prepare_module(e, self.state.paths)
                     pool = await runtime.open_pool(image)
                 except Exception as exc:  # one broken module must not stop the others
                     log.error("module %s: cannot start its sandbox: %s", mid, exc)
@@ -125,13 +118,13 @@ class Engine:
         if self._single:
             return self.runtime.name, self.runtime
         name = runtime_name_for(entry.state.kind, entry.state.runtime,
-                                self.service.settings()["ADDON_RUNTIME"])
+                                self.state.snapshot().settings["ADDON_RUNTIME"])
         if name not in self.runtimes:
             name = "native"  # the wasm runtime could not start (logged at start)
         return name, self.runtimes[name]
 
     def chain(self) -> list[ActiveModule]:
-        order = {e.id: i for i, e in enumerate(self.service.registry.chain())}
+        order = {e.id: i for i, e in enumerate(self.state.registry.chain())}
         return sorted((a for a in self._active.values() if a.id in order),
                       key=lambda a: order[a.id])
 
@@ -139,44 +132,25 @@ class Engine:
         return self._active.get(module_id)
 
     def content_ids(self, module_id: str) -> dict[str, str]:
-        """slot -> FW_CONTENT_ID of the module's filled slots; cached until the store changes
-        (an upload by the CLI, another process, changes SQLite's data_version)."""
-        key = self.service.store.change_key()
-        if self._content_ids[0] != key:
-            slots: dict[str, dict[str, str]] = {}
-            for s in self.service.store.firmware_slots():
-                slots.setdefault(s.module_id, {})[s.slot] = s.content_id
-            self._content_ids = (key, slots)
-        return dict(self._content_ids[1].get(module_id, {}))
+        """slot -> FW_CONTENT_ID of the module's filled slots (from the state's snapshot)."""
+        return dict(self.state.snapshot().content_ids(module_id))
 
-    def dialplan_input(self, settings: dict[str, str]) -> DialplanInput:
-        """$DIALPLAN_DATA and its digest, rebuilt only when the store changed (reading
-        every line per request made a 10,000-phone boot storm crawl)."""
-        store = self.service.store
-        key = (store.change_key(), settings["VOICEMAIL_EXT"])
-        cached = self._dialplan_cache
-        if cached is not None and cached[0] == key:
-            return DialplanInput(cached[1].data, cached[1].digest, settings)
-        extensions = [x.telnum for x in store.list_lines()]
-        extensions.append(settings["VOICEMAIL_EXT"])
-        data = build_dialplan_data(extensions, store.list_outbound_prefixes())
-        digest = hashlib.sha256(json.dumps(data).encode()).hexdigest()
-        built = DialplanInput(data, digest, settings)
-        self._dialplan_cache = (key, built)
-        return built
+    def dialplan_input(self, settings: dict[str, str] | None = None) -> DialplanInput:
+        """$DIALPLAN_DATA and its digest, from the state's snapshot.  (`settings` is
+        accepted for older callers; the snapshot's own settings are the same values.)"""
+        return self.state.snapshot().dialplan
 
-    def module_vars(self, am: ActiveModule, settings: dict[str, str],
+    def module_vars(self, am: ActiveModule, snapshot: Snapshot,
                     dialplans: dict[str, str]) -> dict[str, Any]:
-        """The module's request-independent globals, rebuilt only when the store or its
-        generated dialplans changed (building them was a fixed cost of every request)."""
-        key = (self.service.store.change_key(), am.dialplans_for)
-        if am.shared_vars is None or am.shared_vars[0] != key:
-            module = am.entry.module
-            am.shared_vars = (key, module_vars(
-                module_id=am.id, settings=settings, phone_types=module.phone_types,
-                firmware_types=module.firmware_types, content_ids=self.content_ids(am.id),
-                dialplans=dialplans))
-        return am.shared_vars[1]
+        """The module's request-independent globals, built once per snapshot and dialplan
+        generation (building them was a fixed cost of every request)."""
+        module = am.entry.module
+        key = ("module_vars", am.id, am.entry.state.path, am.entry.state.version,
+               am.dialplans_for)
+        return snapshot.derived(key, lambda: module_vars(
+            module_id=am.id, settings=snapshot.settings, phone_types=module.phone_types,
+            firmware_types=module.firmware_types, content_ids=snapshot.content_ids(am.id),
+            dialplans=dialplans))
 
     async def dialplans(self, am: ActiveModule, given: DialplanInput) -> dict[str, str]:
         """The module's generated dialplans, regenerated only when $DIALPLAN_DATA changed.
@@ -205,7 +179,7 @@ class Engine:
             return  # already quarantined or replaced: calls cut short by that don't count
         am.consecutive_failures += 1
         if am.consecutive_failures >= QUARANTINE_AFTER:
-            self.service.registry.quarantine(
+            self.state.registry.quarantine(
                 am.id, f"{am.consecutive_failures} consecutive failures; last: {reason}")
             await self.refresh()
 

@@ -27,9 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from provhost.engine import Engine, NoCapabilities
+from provhost.hoststate import HostState
 from provhost.moduleformat.model import FirmwareType
 from provhost.runtime.interface import Action, ScriptCall, ScriptKind
-from provhost.service import Service, ServiceError
+from provhost.service import ServiceError
 from provhost.store.base import FirmwareSlotState
 
 log = logging.getLogger("provhost.firmware")
@@ -84,7 +85,7 @@ def slot_dir(firmware_root: Path, slot: str) -> Path:
 async def upload(engine: Engine, module_id: str, slot: str, source: Path, filename: str,
                  *, verify: bool = True) -> UploadResult:
     """Run the slot's preprocessing script on `source`; keep its output on accept."""
-    _, ftype = _slot_of(engine.service, module_id, slot)
+    _, ftype = _slot_of(engine.state, module_id, slot)
     am = engine.get(module_id)
     if am is None:
         raise FirmwareError(f"module {module_id} is not active (disabled or quarantined)")
@@ -127,7 +128,7 @@ async def upload(engine: Engine, module_id: str, slot: str, source: Path, filena
         old = _swap(root, slot, content_id)
         state = FirmwareSlotState(module_id, slot, content_id, filename, size, time.time(),
                                   verify)
-        engine.service.store.put_firmware_slot(state)
+        engine.state.store.put_firmware_slot(state)
         if old is not None:
             shutil.rmtree(contents / old, ignore_errors=True)
         log.info("module %s slot %s: accepted %s (%d bytes) as %s", module_id, slot,
@@ -137,7 +138,7 @@ async def upload(engine: Engine, module_id: str, slot: str, source: Path, filena
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _slot_of(service: Service, module_id: str, slot: str) -> tuple[Path, FirmwareType]:
+def _slot_of(service: HostState, module_id: str, slot: str) -> tuple[Path, FirmwareType]:
     entry = next((e for e in service.registry.entries() if e.id == module_id), None)
     if entry is None:
         raise FirmwareError(f"no module {module_id!r}")
@@ -148,7 +149,7 @@ def _slot_of(service: Service, module_id: str, slot: str) -> tuple[Path, Firmwar
     return service.paths.firmware_dir / module_id, slots[slot]
 
 
-def clear(service: Service, module_id: str, slot: str) -> None:
+def clear(service: HostState, module_id: str, slot: str) -> None:
     """Empty a slot: phones stop being offered its content."""
     root, _ = _slot_of(service, module_id, slot)
     old = _unlink_slot(root, slot)
@@ -181,7 +182,7 @@ def _preview_of(root: Path, slot: str) -> bytes | None:
     return p.read_bytes() if p.is_file() and not p.is_symlink() else None
 
 
-def preview(service: Service, module_id: str, slot: str) -> bytes:
+def preview(service: HostState, module_id: str, slot: str) -> bytes:
     """The `_preview.png` the preprocessing script made, for the administrator."""
     root, _ = _slot_of(service, module_id, slot)
     data = _preview_of(root, slot)
@@ -191,7 +192,7 @@ def preview(service: Service, module_id: str, slot: str) -> bytes:
     return data
 
 
-def slot_views(service: Service) -> list[dict[str, Any]]:
+def slot_views(service: HostState) -> list[dict[str, Any]]:
     """Every slot of every module, with its content (for the CLI and the API)."""
     states = {(s.module_id, s.slot): s for s in service.store.firmware_slots()}
     rows = []

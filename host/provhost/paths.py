@@ -6,6 +6,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from provhost.privatefile import ensure_private_dir
+
+SANDBOX_GID = 65534  # nogroup: the firmware sandboxes' group when the host runs as root
+
 # The source tree this package runs from (the install is editable: `pip install -e .`).
 SOURCE_ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,6 +49,11 @@ class Paths:
         return self.data_dir / "uploads"
 
     def ensure(self) -> None:
-        for d in (self.data_dir, self.addons_dir, self.compiled_dir, self.firmware_dir,
-                  self.uploads_dir):
+        """The data directory is owner-only, 0700 (the database holds SIP and admin
+        passwords).  When the host runs as root, firmware sandboxes run as `nobody`
+        (runtime/firmware_shell.py) and must reach their bind sources below it: that one
+        group may pass through (0710), and every secret inside is a 0600 file anyway."""
+        ensure_private_dir(self.data_dir,
+                           traverse_gid=SANDBOX_GID if os.geteuid() == 0 else None)
+        for d in (self.addons_dir, self.compiled_dir, self.firmware_dir, self.uploads_dir):
             d.mkdir(parents=True, exist_ok=True)

@@ -16,10 +16,10 @@ import shutil
 from pathlib import Path
 
 from provhost.moduleformat.model import FormatError
+from provhost.moduleformat.templates import compile_template_bytes
 from provhost.paths import Paths
 from provhost.registry import ModuleEntry
 from provhost.runtime.interface import ModuleImage
-from provhost.templates import compile_template_bytes
 
 log = logging.getLogger("provhost.prepare")
 

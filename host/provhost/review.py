@@ -16,6 +16,7 @@ import random
 import zipfile
 from dataclasses import dataclass
 
+from provhost.chain.answer import answer_reason, served_bytes
 from provhost.chain.provisioner import Provisioner, ProvisioningRequest
 from provhost.engine import Engine
 from provhost.resync.runner import expand_type_options
@@ -73,7 +74,7 @@ def made_up_address() -> str:
 
 
 async def review_entries(engine: Engine, mac: str) -> list[ReviewEntry]:
-    phone = engine.service.store.get_phone(mac)
+    phone = engine.state.store.get_phone(mac)
     if phone is None:
         raise ReviewError(f"no phone with MAC {mac}")
     am = engine.get(phone.module_id)
@@ -107,13 +108,11 @@ async def replay(prov: Provisioner, entries: list[ReviewEntry], *, required: boo
         req = ProvisioningRequest(proto=entry.proto, path=entry.path, client_ip=client,
                                   review=True)
         answer, _trace = await prov.provision(req)
-        data = None
-        if answer.status in ("served", "ok"):
-            data = answer.body if answer.body is not None else \
-                answer.file.read_bytes() if answer.file is not None else b""
-        elif required and not (entry.optional or entry.not_expected):
+        data = served_bytes(answer)
+        reason = answer_reason(answer)
+        if data is None and required and not (entry.optional or entry.not_expected):
             raise ReviewError(f"{entry.text}: the chain answered {answer.status}"
-                              f"{' (' + answer.reason + ')' if answer.reason else ''}; "
+                              f"{' (' + reason + ')' if reason else ''}; "
                               f"run `provhost request {entry.path} --proto {entry.proto}` "
                               "to see why")
         files.append(ReviewedFile(entry, answer.status, data, answer.module))

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import os
-import secrets
 import tempfile
 import zipfile
 from pathlib import Path
@@ -17,24 +15,29 @@ from typing import Any
 
 from provhost import settings as settings_mod
 from provhost import signing
-from provhost.chain.phone_auth import ReplayGuard
+from provhost.auth.nonce_key import PHONE_AUTH_KEY_FILE, KeyFileError
+from provhost.hoststate import HostState, PhoneAuthContext
 from provhost.mac import MacError, normalize_mac, pretty_mac
 from provhost.moduleformat.archive import extract_module
 from provhost.moduleformat.loader import check_module
 from provhost.moduleformat.model import FormatError
 from provhost.paths import Paths
+from provhost.privatefile import create_private
 from provhost.registry import ModuleEntry, Registry, RegistryError
 from provhost.runtime.select import runtime_name_for
 from provhost.store.base import Line, PhoneRecord, StoreError
 from provhost.store.sqlite import PROVISION_PASSWORD_LENGTH, SqliteStore, generate_password
-from provhost.uploads import PhoneUploads, UploadLimits, UploadRefused
+from provhost.uploads import PhoneUploads, UploadRefused
+
+__all__ = ["PHONE_AUTH_KEY_FILE", "PhoneAuthContext", "Service", "ServiceError"]
 
 
 class ServiceError(Exception):
     pass
 
 
-_ERRORS = (RegistryError, StoreError, MacError, settings_mod.SettingError, FormatError,
+_ERRORS = (KeyFileError, RegistryError, StoreError, MacError, settings_mod.SettingError,
+           FormatError,
            signing.SignatureError, UploadRefused)
 
 
@@ -78,38 +81,6 @@ def line_view(x: Line) -> dict[str, Any]:
     }
 
 
-PHONE_AUTH_KEY_FILE = "phone-auth-key"
-
-
-def load_or_create_key(path: Path) -> bytes:
-    """The secret that signs digest nonces: 32 random bytes, hex, in a 0600 file.  Created
-    with O_EXCL so that two processes starting together agree on one key."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        text = path.read_text().strip()
-        try:
-            key = bytes.fromhex(text)
-        except ValueError:
-            key = b""
-        if len(key) < 16:
-            raise ServiceError(f"{path} does not hold a key (expected hex, 32 bytes); "
-                               "delete it to have a new one made") from None
-        return key
-    key = secrets.token_bytes(32)
-    with os.fdopen(fd, "w") as f:
-        f.write(key.hex() + "\n")
-    return key
-
-
-@dataclasses.dataclass
-class PhoneAuthContext:
-    """What checking phones' digest credentials needs across requests of one process."""
-
-    key: bytes
-    replays: ReplayGuard
-
-
 def phone_auth_view(p: PhoneRecord, *, reveal: bool = False) -> dict[str, Any]:
     view: dict[str, Any] = {"mac": p.mac, "mac_pretty": pretty_mac(p.mac),
                             "state": p.provision_auth, "user": p.provision_user}
@@ -119,17 +90,29 @@ def phone_auth_view(p: PhoneRecord, *, reveal: bool = False) -> dict[str, Any]:
 
 
 class Service:
-    def __init__(self, paths: Paths) -> None:
-        self.paths = paths
-        paths.ensure()
-        self.store = SqliteStore(paths.database)
-        self.registry = Registry(self.store, paths)
-        self.registry.load()
-        self._settings: tuple[tuple[int, int], dict[str, str]] | None = None
-        self._phone_auth: PhoneAuthContext | None = None
+    """The administrator's façade over a HostState: views, validation, ServiceError."""
+
+    def __init__(self, paths: Paths | None = None, *, state: HostState | None = None) -> None:
+        if state is None:
+            if paths is None:
+                raise TypeError("Service needs paths or a HostState")
+            state = HostState(paths)
+        self.state = state
+
+    @property
+    def paths(self) -> Paths:
+        return self.state.paths
+
+    @property
+    def store(self) -> SqliteStore:
+        return self.state.store
+
+    @property
+    def registry(self) -> Registry:
+        return self.state.registry
 
     def close(self) -> None:
-        self.store.close()
+        self.state.close()
 
     def _guard(self, fn: Any, *args: Any, **kw: Any) -> Any:
         try:
@@ -139,12 +122,8 @@ class Service:
 
     # -- settings ---------------------------------------------------------------------
     def settings(self) -> dict[str, str]:
-        """Every setting's effective value; read per request, so cached until the store
-        changes (here or in another process)."""
-        key = self.store.change_key()
-        if self._settings is None or self._settings[0] != key:
-            self._settings = (key, settings_mod.effective(self.store.all_settings()))
-        return dict(self._settings[1])
+        """Every setting's effective value (from the state's snapshot)."""
+        return self.state.settings()
 
     def setting_get(self, name: str) -> str:
         values = self.settings()
@@ -208,9 +187,10 @@ class Service:
 
     @staticmethod
     def key_generate(private_out: Path) -> dict[str, Any]:
+        """A new key pair; the private key is created owner-only, never over an existing file."""
         pem, public = signing.generate_key()
-        private_out.write_bytes(pem)
-        private_out.chmod(0o600)
+        if not create_private(private_out, pem):
+            raise ServiceError(f"{private_out} already exists; not overwriting a key")
         return {"private_key": str(private_out), "public_key": base64.b64encode(public).decode(),
                 "key_id": signing.key_id(public)}
 
@@ -270,10 +250,7 @@ class Service:
     # -- per-phone provisioning credentials (HTTP digest) --------------------------------
     def phone_auth(self) -> PhoneAuthContext:
         """The nonce key (data directory, 0600) and the replay guard, made on first use."""
-        if self._phone_auth is None:
-            key = load_or_create_key(self.paths.data_dir / PHONE_AUTH_KEY_FILE)
-            self._phone_auth = PhoneAuthContext(key, ReplayGuard())
-        return self._phone_auth
+        return self._guard(self.state.phone_auth)
 
     def _phone(self, mac: str) -> PhoneRecord:
         m = self._mac(mac)
@@ -300,8 +277,7 @@ class Service:
 
     # -- files phones uploaded ----------------------------------------------------------
     def uploads(self) -> PhoneUploads:
-        limit = int(self.settings()["UPLOAD_MAX_SIZE"])
-        return PhoneUploads(self.paths.uploads_dir, UploadLimits(max_size=max(limit, 0)))
+        return self.state.uploads()
 
     def phone_uploads(self, mac: str) -> list[dict[str, Any]]:
         m = self._mac(mac)
@@ -315,19 +291,7 @@ class Service:
 
     def accept_upload(self, mac_text: str, name: str, data: bytes, client_ip: str) -> str:
         """Store what a phone uploaded after a module accepted it; the stored name."""
-        try:
-            mac = normalize_mac(mac_text)
-        except MacError as e:
-            raise ServiceError(f"acceptUpload: {e}") from None
-        phone = self.store.get_phone(mac)
-        if phone is None:
-            raise ServiceError(f"no phone with MAC {pretty_mac(mac)}: uploads are kept only "
-                                "for known phones")
-        if (self.settings()["UPLOAD_SAME_IP"] == "1" and phone.last_ip
-                and phone.last_ip != client_ip):
-            raise ServiceError(f"phone {pretty_mac(mac)} was last seen at {phone.last_ip}, "
-                               f"not {client_ip}")
-        return self._guard(self.uploads().store, mac, name, data).name
+        return self._guard(self.state.accept_upload, mac_text, name, data, client_ip)
 
     # -- users and lines --------------------------------------------------------------
     def user_add(self, username: str, fullname: str) -> dict[str, Any]:

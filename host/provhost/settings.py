@@ -77,6 +77,20 @@ def _text(value: str) -> str:
     return value
 
 
+def _channel(value: str) -> str:
+    if value.strip() not in ("stable", "testing", "archive"):
+        raise SettingError(f"expected stable, testing or archive, got {value!r}")
+    return value.strip()
+
+
+def _location(value: str) -> str:
+    """Empty, an http(s) URL or an absolute directory: a mirror or repository location."""
+    v = value.strip()
+    if v and not v.lower().startswith(("http://", "https://")) and not v.startswith("/"):
+        raise SettingError(f"expected an http(s) URL or an absolute directory, got {value!r}")
+    return v
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -128,6 +142,22 @@ SETTINGS: dict[str, Setting] = {
                 "on gets credentials in its first configuration and must authenticate "
                 "afterwards; off = only phones given them with `phone auth MAC on`",
                 module_visible=False),
+        Setting("FIRMWARE_MIRROR", "", _location,
+                "firmware mirror tried before the vendors' URIs: an http(s) URL or a "
+                "directory laid out as <sha256>/<file> (`provhost firmware mirror` fills "
+                "one); empty: vendors only", module_visible=False),
+        Setting("MODULE_REPOSITORY", "", _location,
+                "module repository: an http(s) URL or a directory holding plugins/1/<channel>/ "
+                "(`provhost repo init` makes one); empty: none", module_visible=False),
+        Setting("MODULE_CHANNEL", "stable", _channel,
+                "the repository channel modules are installed from: stable, testing (try "
+                "new versions) or archive", module_visible=False),
+        Setting("MODULE_REPOSITORY_KEY", "", _text,
+                "name of the trusted key (`provhost module trust`) that signs the "
+                "repository's index", module_visible=False),
+        Setting("MODULE_CACHE", "1", _bool,
+                "reuse downloaded module zips of the same version (off: fetch again every "
+                "time, for module authors; the seed's cache_plugin)", module_visible=False),
     ]
 }
 

@@ -12,22 +12,16 @@ engine for dialplans.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
-from provhost.chain.variables import phone_vars, settings_vars
 from provhost.engine import Engine
 from provhost.mac import pretty_mac
-from provhost.store.base import PhoneRecord
+from provhost.moduleapi.fingerprint import config_fingerprint
+from provhost.moduleapi.variables import phone_vars, settings_vars
+from provhost.store.base import Line, PhoneRecord
 
-
-def config_fingerprint(module_id: str, version: str, config: dict[str, Any],
-                       settings: dict[str, Any], content_ids: dict[str, str]) -> str:
-    blob = json.dumps([module_id, version, config, settings, content_ids], sort_keys=True,
-                      default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+__all__ = ["PhoneState", "config_fingerprint", "phone_states", "stale_phones"]
 
 
 @dataclass(frozen=True)
@@ -47,13 +41,14 @@ class PhoneState:
 
 async def phone_states(engine: Engine) -> list[tuple[PhoneRecord, PhoneState]]:
     """Every phone with the fingerprint its configuration would have now."""
-    svc = engine.service
-    settings = svc.settings()
-    visible = settings_vars(settings)
-    dialplan_input = engine.dialplan_input(settings)
-    users = {u.id: u for u in svc.store.list_users()}
+    state = engine.state
+    snapshot = state.snapshot()
+    visible = settings_vars(snapshot.settings)
+    dialplan_input = snapshot.dialplan
+    users = {u.id: u for u in state.store.list_users()}
+    lines = lines_by_phone(state.store.list_lines())  # one query, not one per phone
     out = []
-    for phone in svc.store.list_phones():
+    for phone in state.store.list_phones():
         am = engine.get(phone.module_id)
         ptype = am.entry.module.phone_type(phone.phone_type) if am is not None else None
         if am is None or ptype is None:
@@ -62,9 +57,9 @@ async def phone_states(engine: Engine) -> list[tuple[PhoneRecord, PhoneState]]:
             out.append((phone, state))
             continue
         dialplans = await engine.dialplans(am, dialplan_input)
-        config = phone_vars(phone, ptype, svc.store.list_lines(phone.mac), users, dialplans)
+        config = phone_vars(phone, ptype, lines.get(phone.mac, []), users, dialplans)
         expected = config_fingerprint(am.id, am.entry.state.version, config, visible,
-                                      engine.content_ids(am.id))
+                                      dict(snapshot.content_ids(am.id)))
         if phone.config_fingerprint is None:
             reason = "never fetched its configuration"
         elif phone.config_fingerprint != expected:
@@ -72,6 +67,15 @@ async def phone_states(engine: Engine) -> list[tuple[PhoneRecord, PhoneState]]:
         else:
             reason = ""
         out.append((phone, PhoneState(phone.mac, expected, not reason, reason)))
+    return out
+
+
+def lines_by_phone(lines: list[Line]) -> dict[str, list[Line]]:
+    """Lines grouped by phone, each phone's in the order list_lines(mac) gives."""
+    out: dict[str, list[Line]] = {}
+    for line in sorted(lines, key=lambda x: (x.position, x.id)):
+        if line.phone_mac is not None:
+            out.setdefault(line.phone_mac, []).append(line)
     return out
 
 

@@ -12,7 +12,7 @@ import re
 from hypothesis import example, given
 from hypothesis import strategies as st
 from provhost.moduleformat.model import FormatError
-from provhost.templates import (
+from provhost.moduleformat.templates import (
     ExpansionError,
     compile_template,
     compile_template_bytes,

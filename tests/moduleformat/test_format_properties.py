@@ -9,8 +9,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from provhost.moduleformat.model import FormatError
+from provhost.moduleformat.templates import compile_template, has_expansion, php_literal
 from provhost.moduleformat.types_file import parse_firmware_types, parse_phone_types
-from provhost.templates import compile_template, has_expansion, php_literal
 
 from .helpers import render_many
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from provhost.moduleformat.model import FormatError
-from provhost.templates import (
+from provhost.moduleformat.templates import (
     ExpansionError,
     compile_expression_string,
     compile_template,

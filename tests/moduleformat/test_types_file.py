@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from provhost.moduleformat.model import FormatError
+from provhost.moduleformat.templates import expand_options
 from provhost.moduleformat.types_file import parse_firmware_types, parse_phone_types
-from provhost.templates import expand_options
 
 SPA_SET = """\
 @set RESYNC=SIPNOTIFY SIPNOTIFY_auth=digest

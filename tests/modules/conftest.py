@@ -38,7 +38,7 @@ async def open_chain(paths: Paths) -> AsyncIterator[Chain]:
     svc = Service(paths)
     svc.store.add_user("alice", "Alice Example")
     async with NativeRuntime(NativeConfig(workers_per_pool=1)) as runtime:
-        engine = Engine(svc, runtime)
+        engine = Engine(svc.state, runtime)
         try:
             await engine.refresh()
             yield Chain(svc, engine, Provisioner(engine))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import trio
+from provhost.chain.answer import Served
 from provhost.paths import Paths
 from provhost.resync.runner import expand_type_options, resync_phone
 
@@ -41,7 +42,7 @@ async def test_spa_resync_uses_the_password_the_phone_last_read(
     async for chain in _chain_with_phone_port(tmp_path, port):
         chain.svc.phone_add(MAC, "spa504g")
         answer = await chain.get(f"/Cisco/SPA504G/{MAC}.cfg", ip="127.0.0.1")
-        assert answer.status == "served"
+        assert isinstance(answer, Served) and answer.body is not None
         old = chain.svc.phone_show(MAC)["admin_password"]
         assert f"<Web_Server_Port ua=\"na\">{port}</Web_Server_Port>".encode() in answer.body
         assert f"<Admin_Passwd ua=\"na\">{old}</Admin_Passwd>".encode() in answer.body

@@ -3,7 +3,7 @@ results in $DIALPLAN_<name> and (per DIALPLAN_TYPE) $DIALPLAN, regenerated on ch
 
 from __future__ import annotations
 
-from provhost.chain.dialplan_data import build_dialplan_data
+from provhost.moduleapi.dialplan_data import build_dialplan_data
 
 from .conftest import Running, curl
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 import trio
-from provhost.chain import phone_auth
+from provhost.auth import digest as phone_auth
 from provhost.service import PHONE_AUTH_KEY_FILE
 from provhost.sip.auth import digest_authorization, parse_challenge
 

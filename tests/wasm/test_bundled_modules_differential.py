@@ -14,6 +14,7 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
+from provhost.chain.answer import Served, answer_reason, served_bytes
 from provhost.chain.provisioner import Provisioner, ProvisioningRequest
 from provhost.engine import Engine
 from provhost.paths import Paths
@@ -65,16 +66,15 @@ async def answers(paths: Paths, make: Callable[[], AbstractAsyncContextManager[A
     out: list[tuple[Any, ...]] = []
     try:
         async with make() as runtime:
-            engine = Engine(svc, runtime)
+            engine = Engine(svc.state, runtime)
             try:
                 await engine.refresh()
                 prov = Provisioner(engine)
                 for proto, path, ip in REQUESTS:
                     answer, _ = await prov.provision(ProvisioningRequest(proto, path, ip))
-                    body = answer.body if answer.body is not None else (
-                        answer.file.read_bytes() if answer.file is not None else b"")
-                    out.append((path, answer.status, answer.module, answer.content_type,
-                                body, answer.reason))
+                    ctype = answer.content_type if isinstance(answer, Served) else None
+                    out.append((path, type(answer).__name__, answer.status, answer.module,
+                                ctype, served_bytes(answer), answer_reason(answer)))
             finally:
                 await engine.aclose()
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import mimetypes
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import ClassVar
 
 from provhost.runtime.interface import (
     SANDBOX_FIRMWARE,
@@ -19,23 +20,110 @@ _TYPES = {
 }
 
 
-@dataclass
-class Answer:
-    """What the server sends: `status` decides the protocol's reply."""
+# The closed set of answers the chain gives.  Each protocol adapter matches on the type
+# once; `status` is only the word traces, logs and the CLI show.
 
-    status: str  # served | notfound | ok | rejected | busy | error; uploads: stored | refused
+
+@dataclass(frozen=True)
+class Served:
+    """A file for the phone: `body` in memory, or `file` on disk (streamed).  `empty`:
+    the module said sendOk() (a success with nothing to send)."""
+
     body: bytes | None = None
-    file: Path | None = None  # served from disk (streamed), when body is None
+    file: Path | None = None
     content_type: str = "application/octet-stream"
     module: str | None = None
-    reason: str = ""
-    retry_after: int = 0  # seconds, for "busy" and "throttled"
+    empty: bool = False
+
+    @property
+    def status(self) -> str:
+        return "ok" if self.empty else "served"
 
     @property
     def size(self) -> int:
         if self.body is not None:
             return len(self.body)
         return self.file.stat().st_size if self.file is not None else 0
+
+
+@dataclass(frozen=True)
+class NotFound:
+    """Every module passed, or one said sendNotFound (or refused a protocol that cannot
+    carry the phone's credentials: `reason`, for the log only)."""
+
+    module: str | None = None
+    reason: str = ""
+    status: ClassVar[str] = "notfound"
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A hostile or malformed path, refused before any module saw it."""
+
+    reason: str
+    module: None = None
+    status: ClassVar[str] = "rejected"
+
+
+@dataclass(frozen=True)
+class Busy:
+    """Try again later: a module's queue is full, it is stalled, or the chain missed its
+    deadline (`timed_out`)."""
+
+    reason: str
+    module: str | None = None
+    retry_after: int = 5
+    timed_out: bool = False
+
+    @property
+    def status(self) -> str:
+        return "error" if self.timed_out else "busy"
+
+
+@dataclass(frozen=True)
+class Throttled:
+    """The address is throttled as a MAC scanner."""
+
+    retry_after: int
+    module: None = None
+    status: ClassVar[str] = "throttled"
+
+
+@dataclass(frozen=True)
+class Unauthorized:
+    """The phone's credentials are required: challenge it.  `stale`: the password was
+    right and only the nonce had expired or been replayed."""
+
+    module: str | None
+    stale: bool
+    reason: str = ""
+    status: ClassVar[str] = "unauthorized"
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A phone's upload was accepted and stored under `name`."""
+
+    module: str
+    name: str
+    status: ClassVar[str] = "stored"
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A phone's upload was not accepted; `reason` is told to the phone."""
+
+    reason: str
+    module: str | None = None
+    status: ClassVar[str] = "refused"
+
+
+Answer = Served | NotFound | Rejected | Busy | Throttled | Unauthorized | Stored | Refused
+
+
+def answer_size(answer: Answer) -> int:
+    """Bytes an answer sends (for traces)."""
+    return answer.size if isinstance(answer, Served) else 0
 
 
 def content_type_for(path: str) -> str:
@@ -75,3 +163,24 @@ def resolve_sandbox_file(image: ModuleImage, sandbox_path: str) -> Path:
         f"sendFile: {sandbox_path} is outside what a module may send "
         f"({SANDBOX_MODULE}/... or {SANDBOX_FIRMWARE}/...)"
     )
+
+
+def served_bytes(answer: Answer) -> bytes | None:
+    """The bytes a Served answer sends (a file is read whole: for reviews and the CLI, not
+    for phones); None for every other answer."""
+    if not isinstance(answer, Served):
+        return None
+    if answer.body is not None:
+        return answer.body
+    return answer.file.read_bytes() if answer.file is not None else b""
+
+
+def answer_reason(answer: Answer) -> str:
+    """Why an answer is not a file, for people ("" when it carries no reason)."""
+    match answer:
+        case NotFound(reason=r) | Rejected(reason=r) | Busy(reason=r) | Unauthorized(reason=r) \
+                | Refused(reason=r):
+            return r
+        case Throttled():
+            return "too many requests"
+    return ""

@@ -25,20 +25,37 @@ from typing import Any, NoReturn
 
 import trio
 
-from provhost.chain import phone_auth
-from provhost.chain.answer import Answer, FileRefused, content_type_for, resolve_sandbox_file
+from provhost.auth import digest as phone_auth
+from provhost.chain.answer import (
+    Answer,
+    Busy,
+    FileRefused,
+    NotFound,
+    Refused,
+    Rejected,
+    Served,
+    Stored,
+    Throttled,
+    Unauthorized,
+    answer_size,
+    content_type_for,
+    resolve_sandbox_file,
+)
 from provhost.chain.markers import MarkerError, MarkerTable
 from provhost.chain.normalize import PathRejected, normalize_path
 from provhost.chain.scan_guard import ScanGuard, ScanPolicy, Throttle, unknown_mac
 from provhost.chain.trace import ModuleStep, Trace, TraceLog
-from provhost.chain.variables import (
+from provhost.engine import ActiveModule, Engine
+from provhost.hoststate import Snapshot
+from provhost.mac import MacError, normalize_mac, pretty_mac
+from provhost.moduleapi.fingerprint import config_fingerprint
+from provhost.moduleapi.variables import (
     phone_vars,
     provision_defaults,
     request_vars,
     settings_vars,
 )
-from provhost.engine import ActiveModule, DialplanInput, Engine
-from provhost.mac import MacError, normalize_mac, pretty_mac
+from provhost.moduleformat.templates import compile_expression_string
 from provhost.runtime.interface import (
     Action,
     BrokerError,
@@ -49,9 +66,7 @@ from provhost.runtime.interface import (
     ScriptKind,
     ScriptOutcome,
 )
-from provhost.service import ServiceError
-from provhost.templates import compile_expression_string
-from provhost.tracking import config_fingerprint
+from provhost.uploads import UploadRefused
 
 log = logging.getLogger("provhost.chain")
 scan_log = logging.getLogger("provhost.scan")
@@ -72,7 +87,7 @@ class ProvisioningRequest:
 class _RequestBroker:
     """Capabilities of a provider script, bound to one request and one module.
 
-    Per-phone credentials (chain/phone_auth.py): associatePhone() for a phone whose
+    Per-phone credentials (auth/digest.py): associatePhone() for a phone whose
     credentials are *required* fails unless an HTTP(S) request carries a valid digest
     Authorization (a TFTP request fails outright; FTP has its own login); `denial` then
     holds the answer that replaces whatever the script does next, and nothing about the
@@ -111,7 +126,7 @@ class _RequestBroker:
                 f"associatePhone: unknown phone type {ident!r}; module {self.am.id} "
                 f"defines: {', '.join(sorted(types)) or 'none'}"
             )
-        store = self.prov.engine.service.store
+        store = self.prov.state.store
         phone = store.get_phone(mac)
         if self.req.review:
             # a replay must not move the phone's address or its $LAST_CONFIG
@@ -160,7 +175,7 @@ class _RequestBroker:
         if self.req.proto not in ("http", "https"):
             self._refuse(f"{who} requires HTTP(S) digest authentication; its configuration "
                          f"is not served over {self.req.proto}")
-        ctx = self.prov.engine.service.phone_auth()
+        ctx = self.prov.state.phone_auth()
         now = time.time()
         check = phone_auth.verify(
             self.req.headers.get("authorization"), key=ctx.key, client=self.req.client_ip,
@@ -175,9 +190,8 @@ class _RequestBroker:
                         self.req.client_ip, who, check.reason)
         else:
             self.trace.phone = mac
-        stale = check.verdict is phone_auth.Verdict.STALE
-        self.denial = Answer("unauthorized", module=self.am.id,
-                             reason=phone_auth.STALE_REASON if stale else check.reason)
+        self.denial = Unauthorized(self.am.id, stale=check.verdict is phone_auth.Verdict.STALE,
+                                   reason=check.reason)
         self.trace.note = f"{who}: digest authentication needed ({check.reason})"
         raise BrokerError(f"associatePhone: {who} requires HTTP digest authentication")
 
@@ -185,7 +199,7 @@ class _RequestBroker:
         """A protocol that cannot carry this phone's credentials: answered as not found."""
         log.warning("refused %s %s from %s: %s", self.req.proto, self.req.path,
                     self.req.client_ip, reason)
-        self.denial = Answer("notfound", module=self.am.id, reason=reason)
+        self.denial = NotFound(self.am.id, reason)
         raise BrokerError(f"associatePhone: {reason}")
 
     def denied(self, script: str) -> Answer | None:
@@ -217,23 +231,32 @@ class Provisioner:
                  script_timeout: float = 5.0, scan_policy: ScanPolicy | None = None) -> None:
         self.scan_guard = ScanGuard(scan_policy)
         self.engine = engine
+        self.state = engine.state
         self.markers = MarkerTable(marker_lifetime)
         self.traces = TraceLog()
         self.script_timeout = script_timeout
 
-    async def provision(self, req: ProvisioningRequest) -> tuple[Answer, Trace]:
-        """Answer one request, unless its address is throttled as a MAC scanner."""
+    def new_trace(self, req: ProvisioningRequest) -> Trace:
+        """The request's one trace, recorded at once (so a request cut short still shows)."""
+        trace = Trace(client=req.client_ip, proto=req.proto, path=req.path, method=req.method,
+                      user_agent=req.headers.get("user-agent", ""))
+        self.traces.add(trace)
+        return trace
+
+    async def provision(self, req: ProvisioningRequest,
+                        trace: Trace | None = None) -> tuple[Answer, Trace]:
+        """Answer one request, unless its address is throttled as a MAC scanner.  `trace`:
+        the request's trace when the caller made it already (provision_with_deadline)."""
+        if trace is None:
+            trace = self.new_trace(req)
         if req.review:
-            return await self._provision(req)
+            return await self._provision(req, trace), trace
         verdict = self.scan_guard.decide(req.client_ip, time.monotonic())
         if isinstance(verdict, Throttle):
-            trace = Trace(client=req.client_ip, proto=req.proto, path=req.path,
-                          method=req.method, status="throttled",
-                          note=f"mac-scan throttle, retry after {verdict.retry_after} s")
-            self.traces.add(trace)
-            return Answer("throttled", retry_after=verdict.retry_after,
-                          reason="too many requests"), trace
-        answer, trace = await self._provision(req)
+            trace.status = "throttled"
+            trace.note = f"mac-scan throttle, retry after {verdict.retry_after} s"
+            return Throttled(verdict.retry_after), trace
+        answer = await self._provision(req, trace)
         mac = unknown_mac(trace.path, status=answer.status, phone=trace.phone,
                           phone_created=trace.phone_created)
         offence = self.scan_guard.record(req.client_ip, time.monotonic(), answer.status, mac)
@@ -241,27 +264,23 @@ class Provisioner:
             scan_log.warning("%s", offence.log_line)
         return answer, trace
 
-    async def _provision(self, req: ProvisioningRequest) -> tuple[Answer, Trace]:
-        trace = Trace(client=req.client_ip, proto=req.proto, path=req.path, method=req.method,
-                      user_agent=req.headers.get("user-agent", ""))
-        self.traces.add(trace)
+    async def _provision(self, req: ProvisioningRequest, trace: Trace) -> Answer:
         try:
             path = normalize_path(req.path)
         except PathRejected as e:
             log.warning("rejected %s request from %s: %s", req.proto, req.client_ip, e)
             trace.status, trace.note = "rejected", str(e)
-            return Answer("rejected", reason=str(e)), trace
+            return Rejected(str(e))
         trace.path = path
         markers = self.markers.get(req.client_ip)
         trace.markers_read = dict(markers)
-        settings = self.engine.service.settings()
-        dialplan_input = self.engine.dialplan_input(settings)
+        snapshot = self.state.snapshot()  # one view of the store for the whole request
         stalled: list[str] = []
         for am in self.engine.chain():
             if not am.answers(path):  # the module declared it never answers this path
                 continue
             try:
-                answer = await self._ask_module(am, req, path, markers, dialplan_input, trace)
+                answer = await self._ask_module(am, req, path, markers, snapshot, trace)
             except PoolStalled as e:
                 log.warning("module %s skipped for %s from %s: %s", am.id, path,
                             req.client_ip, e)
@@ -270,28 +289,27 @@ class Provisioner:
                 continue
             if answer is not None:
                 trace.status, trace.answered_by = answer.status, am.id
-                trace.bytes_sent = answer.size
-                return answer, trace
+                trace.bytes_sent = answer_size(answer)
+                return answer
         if stalled:
             trace.status = "busy"
-            return Answer("busy", module=stalled[0],
-                          reason=f"module {', '.join(stalled)} is stalled"), trace
+            return Busy(f"module {', '.join(stalled)} is stalled", module=stalled[0])
         if req.upload is not None:
             trace.status = "refused"
-            return Answer("refused", reason="no module accepts an upload to this path"), trace
+            return Refused("no module accepts an upload to this path")
         trace.status = "notfound"
-        return Answer("notfound"), trace
+        return NotFound()
 
     async def _ask_module(self, am: ActiveModule, req: ProvisioningRequest, path: str,
-                          markers: dict[str, str], dialplan_input: DialplanInput,
+                          markers: dict[str, str], snapshot: Snapshot,
                           trace: Trace) -> Answer | None:
         module = am.entry.module
-        settings = dialplan_input.settings
-        dialplans = await self.engine.dialplans(am, dialplan_input)
+        settings = snapshot.settings
+        dialplans = await self.engine.dialplans(am, snapshot.dialplan)
         variables = request_vars(
             path=path, proto=req.proto, client_ip=req.client_ip, method=req.method,
             headers=req.headers, markers=markers,
-            module=self.engine.module_vars(am, settings, dialplans),
+            module=self.engine.module_vars(am, snapshot, dialplans),
             upload_size=None if req.upload is None else len(req.upload),
         )
         for script in module.providers:
@@ -302,7 +320,7 @@ class Provisioner:
                 outcome = await am.pool.run(call, broker)
             except PoolOverloaded:
                 trace.steps.append(ModuleStep(am.id, script, "busy", 0.0, "module overloaded"))
-                return Answer("busy", module=am.id, reason=f"module {am.id} is overloaded")
+                return Busy(f"module {am.id} is overloaded", module=am.id)
             except PoolClosed:
                 continue
             denied = broker.denied(script)  # per-phone credentials refused: discard output
@@ -333,9 +351,9 @@ class Provisioner:
                     await self.engine.record_failure(am, f"{script}: {step.detail}")
             if answer is None:
                 continue
-            if (answer.status in ("served", "ok") and broker.phone_config is not None
+            if (isinstance(answer, Served) and broker.phone_config is not None
                     and not req.review):
-                self._record_config(am, broker.phone_config, settings,
+                self._record_config(am, broker.phone_config, snapshot,
                                     delivered=broker.credentials_delivered)
             return answer
         return None
@@ -346,7 +364,7 @@ class Provisioner:
             case Action.PASS:
                 return None
             case Action.TEMPLATE:
-                return Answer("served", body=outcome.body, content_type=ctype, module=am.id)
+                return Served(body=outcome.body, content_type=ctype, module=am.id)
             case Action.FILE:
                 try:
                     f = resolve_sandbox_file(am.image, outcome.file or "")
@@ -354,11 +372,11 @@ class Provisioner:
                     step.decision, step.detail = "error", str(e)
                     log.error("module %s: %s", am.id, e)
                     return None
-                return Answer("served", file=f, content_type=ctype, module=am.id)
+                return Served(file=f, content_type=ctype, module=am.id)
             case Action.NOT_FOUND:
-                return Answer("notfound", module=am.id)
+                return NotFound(am.id)
             case Action.OK:
-                return Answer("ok", body=b"", module=am.id)
+                return Served(body=b"", module=am.id, empty=True)
         step.decision = "error"
         step.detail = f"a provider may not end with {outcome.action.value}"
         return None
@@ -370,19 +388,18 @@ class Provisioner:
             case Action.PASS:
                 return None
             case Action.NOT_FOUND:
-                return Answer("notfound", module=am.id)
+                return NotFound(am.id)
             case Action.UPLOAD if req.upload is not None:
                 mac = outcome.body.decode("utf-8", "replace")
                 name = outcome.file or ""
                 try:
-                    stored = self.engine.service.accept_upload(mac, name, req.upload,
-                                                               req.client_ip)
-                except ServiceError as e:
+                    stored = self.state.accept_upload(mac, name, req.upload, req.client_ip)
+                except UploadRefused as e:
                     step.detail = str(e)
                     log.warning("upload %s from %s refused: %s", req.path, req.client_ip, e)
-                    return Answer("refused", module=am.id, reason=str(e))
+                    return Refused(str(e), module=am.id)
                 step.detail = f"stored as {stored} ({len(req.upload)} bytes)"
-                return Answer("stored", body=b"", module=am.id)
+                return Stored(am.id, stored)
         step.decision = "error"
         step.detail = (f"a provider answered an upload with {outcome.action.value}"
                        if req.upload is not None else "acceptUpload() outside an upload")
@@ -390,11 +407,11 @@ class Provisioner:
         return None
 
     def _record_config(self, am: ActiveModule, config: dict[str, Any],
-                       settings: dict[str, str], *, delivered: bool) -> None:
+                       snapshot: Snapshot, *, delivered: bool) -> None:
         mac = config["MAC"]
-        fp = config_fingerprint(am.id, am.entry.state.version, config, settings_vars(settings),
-                                self.engine.content_ids(am.id))
-        store = self.engine.service.store
+        fp = config_fingerprint(am.id, am.entry.state.version, config,
+                                settings_vars(snapshot.settings), snapshot.content_ids(am.id))
+        store = self.state.store
         store.record_config(mac, config, fp)
         if delivered and store.require_provision_auth(mac):
             log.info("phone %s received its provisioning credentials; HTTP(S) requests for "
@@ -403,11 +420,12 @@ class Provisioner:
 
 async def provision_with_deadline(prov: Provisioner, req: ProvisioningRequest,
                                   seconds: float) -> tuple[Answer, Trace]:
-    """Bound a whole chain walk (several modules) by one deadline."""
+    """Bound a whole chain walk (several modules) by one deadline; the request keeps its
+    one trace, marked with what happened, when the deadline cuts it short."""
+    trace = prov.new_trace(req)
     with trio.move_on_after(seconds) as scope:
-        return await prov.provision(req)
+        return await prov.provision(req, trace)
     assert scope.cancelled_caught
-    trace = Trace(client=req.client_ip, proto=req.proto, path=req.path, status="error",
-                  note=f"chain did not answer within {seconds} s")
-    prov.traces.add(trace)
-    return Answer("error", reason=trace.note), trace
+    trace.status = "error"
+    trace.note = f"chain did not answer within {seconds} s"
+    return Busy(trace.note, timed_out=True), trace

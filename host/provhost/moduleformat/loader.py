@@ -21,6 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from provhost.moduleformat.archive import DEFAULT_LIMITS, Limits, extract_module
+from provhost.moduleformat.firmware_packages import (
+    PACKAGES_FILE,
+    FirmwarePackage,
+    parse_packages,
+    unreferenced_files,
+)
 from provhost.moduleformat.info import INFO_FILE, parse_info
 from provhost.moduleformat.model import (
     KNOWN_FIRMWARE_OPTIONS,
@@ -31,8 +37,8 @@ from provhost.moduleformat.model import (
     PhoneType,
 )
 from provhost.moduleformat.names import is_script_name
+from provhost.moduleformat.templates import compile_template_bytes, has_expansion
 from provhost.moduleformat.types_file import parse_firmware_types, parse_phone_types
-from provhost.templates import compile_template_bytes, has_expansion
 
 PHONE_TYPES_FILE = "phone_types"
 FIRMWARE_TYPES_FILE = "firmware_types"
@@ -65,6 +71,7 @@ class LoadedModule:
     resync_scripts: list[str]  # resync names: "spa" for resync/spa.php
     firmware_scripts: dict[str, str]  # script base name -> "firmware/logo.sh"
     warnings: list[Problem] = field(default_factory=list)
+    firmware_packages: list[FirmwarePackage] = field(default_factory=list)
 
     def phone_type(self, ident: str) -> PhoneType | None:
         return next((t for t in self.phone_types if t.ident == ident), None)
@@ -140,11 +147,34 @@ class _Checker:
                                  resync)
         self.check_firmware_options(firmware_types)
         self.check_templates(templates)
+        packages = self.firmware_packages(firmware_types)
         if any(p.severity == "error" for p in self.problems) or info is None:
             return None
         return LoadedModule(root, info, phone_types, firmware_types, providers, templates,
                             dialplans, resync, fw_scripts,
-                            [p for p in self.problems if p.severity == "warning"])
+                            [p for p in self.problems if p.severity == "warning"], packages)
+
+    def firmware_packages(self, slots: list[FirmwareType]) -> list[FirmwarePackage]:
+        """The package list (optional), cross-checked against the slots."""
+        text = _read_text(self.root, PACKAGES_FILE, self.problems)
+        if text is None:
+            return []
+        errors: list[FormatError] = []
+        packages = parse_packages(text, PACKAGES_FILE, errors)
+        self.collect(errors)
+        known = {s.ident for s in slots}
+        for pkg in packages:
+            if pkg.slot not in known:
+                self.error(PACKAGES_FILE, pkg.line, f"package {pkg.id}: slot {pkg.slot!r} is "
+                                                    "not declared in firmware_types")
+            if pkg.licence is not None and not (self.root / pkg.licence).is_file():
+                self.error(PACKAGES_FILE, pkg.line, f"package {pkg.id}: licence file "
+                                                    f"{pkg.licence} is missing")
+            # a file without uri or sha256 is deliberate (a vendor behind a login, or one
+            # that publishes no checksum): `firmware packages` shows it as UNVERIFIED
+        for name, line in unreferenced_files(text, packages):
+            self.warn(PACKAGES_FILE, line, f"[file {name}] is named by no package's files")
+        return packages
 
     def info(self) -> ModuleInfo | None:
         text = _read_text(self.root, INFO_FILE, self.problems)

@@ -41,7 +41,7 @@ from provhost.moduleformat.model import (
     PhoneType,
 )
 from provhost.moduleformat.names import IDENT_MAX, is_identifier, is_option_name, is_script_name
-from provhost.templates import has_expansion, split_expansions
+from provhost.moduleformat.templates import has_expansion, split_expansions
 
 MAX_LINES_LIMIT = 1000  # no phone has more; a bigger number is a typo
 SIPNOTIFY_AUTH_VALUES = ("none", "basic", "digest", "auto")

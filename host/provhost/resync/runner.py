@@ -14,15 +14,15 @@ from typing import Any
 
 import msgpack
 
-from provhost.chain.variables import phone_vars, settings_vars
 from provhost.engine import ActiveModule, Engine, NoCapabilities
+from provhost.moduleapi.variables import phone_vars, settings_vars
 from provhost.moduleformat.model import PhoneType
 from provhost.moduleformat.names import is_script_name
+from provhost.moduleformat.templates import compile_expression_string
 from provhost.resync.phone_broker import PhoneBroker
 from provhost.runtime.interface import Action, ScriptCall, ScriptKind
 from provhost.sip import send_notify
 from provhost.store.base import PhoneRecord
-from provhost.templates import compile_expression_string
 
 log = logging.getLogger("provhost.resync")
 
@@ -81,8 +81,8 @@ async def _sip_notify(settings: dict[str, str], phone: PhoneRecord,
 
 
 async def resync_phone(engine: Engine, mac: str) -> ResyncResult:
-    svc = engine.service
-    phone = svc.store.get_phone(mac)
+    state = engine.state
+    phone = state.store.get_phone(mac)
     if phone is None:
         return ResyncResult(mac, None, False, f"no phone with MAC {mac}", [])
     am = engine.get(phone.module_id)
@@ -102,7 +102,7 @@ async def resync_phone(engine: Engine, mac: str) -> ResyncResult:
     if not method:
         return ResyncResult(mac, None, False, f"phone type {ptype.ident} has no RESYNC method", [])
     if method == "SIPNOTIFY":
-        return await _sip_notify(svc.settings(), phone, options)
+        return await _sip_notify(state.settings(), phone, options)
     if method.isupper():
         return ResyncResult(mac, method, False,
                             f"unknown built-in resync method {method} (provhost has SIPNOTIFY)",
@@ -110,12 +110,12 @@ async def resync_phone(engine: Engine, mac: str) -> ResyncResult:
     if not is_script_name(method) or method not in am.entry.module.resync_scripts:
         return ResyncResult(mac, method, False,
                             f"RESYNC={method!r}: module {am.id} has no resync/{method}.php", [])
-    users = {u.id: u for u in svc.store.list_users()}
-    settings = svc.settings()
-    dialplans = await engine.dialplans(am, engine.dialplan_input(settings))
-    variables: dict[str, Any] = settings_vars(settings)
+    users = {u.id: u for u in state.store.list_users()}
+    snapshot = state.snapshot()
+    dialplans = await engine.dialplans(am, snapshot.dialplan)
+    variables: dict[str, Any] = settings_vars(snapshot.settings)
     variables.update({k: options[k] for k in ptype.custom_options()})
-    variables.update(phone_vars(phone, ptype, svc.store.list_lines(mac), users, dialplans))
+    variables.update(phone_vars(phone, ptype, state.store.list_lines(mac), users, dialplans))
     variables["MODULE_ID"] = am.id
     variables["LAST_CONFIG"] = phone.last_config or {}
     broker = PhoneBroker(phone.last_ip)

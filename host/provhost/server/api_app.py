@@ -22,6 +22,10 @@ from typing import Any
 from provhost import firmware
 from provhost.chain.provisioner import Provisioner
 from provhost.engine import Engine
+from provhost.fwpackages.install import InstallOptions, install_package, package_views
+from provhost.fwpackages.sources import is_url
+from provhost.privatefile import read_or_create_private
+from provhost.repo import client as repo_client
 from provhost.resync.runner import resync_phone
 from provhost.review import ReviewError, build_zip, review_phone
 from provhost.server.lifespan import acknowledge_lifespan
@@ -36,13 +40,10 @@ MAX_BODY = 64 * 1024 * 1024  # a module archive
 
 
 def load_or_create_token(data_dir: Path) -> str:
-    path = data_dir / "api-token"
-    if path.is_file():
-        return path.read_text().strip()
-    token = secrets.token_urlsafe(32)
-    path.write_text(token + "\n")
-    path.chmod(0o600)
-    return token
+    """The management API's bearer token, created owner-only with O_EXCL (never readable
+    by others, and two processes starting together agree on one token)."""
+    made = (secrets.token_urlsafe(32) + "\n").encode()
+    return read_or_create_private(data_dir / "api-token", made).decode().strip()
 
 
 class HttpError(Exception):
@@ -216,7 +217,7 @@ async def _phone_upload(app: ApiApp, r: Request) -> Any:
 
 
 async def _firmware_list(app: ApiApp, r: Request) -> Any:
-    return firmware.slot_views(app.svc)
+    return firmware.slot_views(app.svc.state)
 
 
 async def _firmware_upload(app: ApiApp, r: Request) -> Any:
@@ -232,12 +233,74 @@ async def _firmware_upload(app: ApiApp, r: Request) -> Any:
     return {**dataclasses.asdict(result.state), "files": result.files, "log": result.log}
 
 
+async def _repo_update(app: ApiApp, r: Request) -> Any:
+    index = await repo_client.update(app.svc)
+    return {"repository": index.repository, "channel": index.channel,
+            "serial": index.serial, "modules": len(index.modules)}
+
+
+async def _repo_search(app: ApiApp, r: Request) -> Any:
+    return repo_client.search(app.svc, r.query.get("q", ""))
+
+
+async def _repo_install(app: ApiApp, r: Request) -> Any:
+    body = r.json()
+    version = body.get("version")
+    spec = r.params["module_id"] + (f"=={version}" if version else "")
+    view = await repo_client.install(app.svc, spec, force=bool(body.get("force")))
+    await app.modules_changed()
+    return view
+
+
+async def _repo_upgrade(app: ApiApp, r: Request) -> Any:
+    body = r.json()
+    ids = [str(i) for i in body.get("ids", [])]
+    if not ids and not body.get("all"):
+        raise HttpError(400, "give ids or all: true")
+    rows = await repo_client.upgrade(app.svc, ids)
+    await app.modules_changed()
+    return rows
+
+
+async def _firmware_packages(app: ApiApp, r: Request) -> Any:
+    return package_views(app.svc.state, r.query.get("module") or None)
+
+
+async def _package_install(app: ApiApp, r: Request) -> Any:
+    """POST: download from the mirror/vendor (JSON options); PUT: the body is the file."""
+    module_id, package_id = r.params["module_id"], r.params["package_id"]
+    try:
+        with tempfile.TemporaryDirectory(dir=app.svc.paths.data_dir) as tmp:
+            if r.method == "PUT":
+                source: str | None = str(Path(tmp) / "upload")
+                Path(source).write_bytes(r.body)
+                opts = InstallOptions(source=source, accept_licence=r.flag("accept_licence"),
+                                      unverified=r.flag("unverified"))
+            else:
+                body = r.json()
+                source = body.get("from")
+                if source is not None and not is_url(str(source)):
+                    raise HttpError(400, "from: only an http(s) URL over the API (upload a "
+                                         "local file with PUT)")
+                opts = InstallOptions(source=source,
+                                      accept_licence=bool(body.get("accept_licence")),
+                                      unverified=bool(body.get("unverified")))
+            result = await install_package(app.engine, module_id, package_id, opts)
+    except firmware.FirmwareError as e:
+        return RawJson(422, {"error": str(e), "log": e.log_lines})
+    inst = result.install
+    return {"module": inst.module_id, "package": inst.package_id, "slot": inst.slot,
+            "content_id": inst.content_id, "verified": inst.verified,
+            "files": [{"name": n, "size": s, "sha256": h} for n, s, h in inst.files],
+            "log": result.upload.log}
+
+
 async def _firmware_clear(app: ApiApp, r: Request) -> Any:
-    firmware.clear(app.svc, r.params["module_id"], r.params["slot"])
+    firmware.clear(app.svc.state, r.params["module_id"], r.params["slot"])
 
 
 async def _firmware_preview(app: ApiApp, r: Request) -> Any:
-    return RawBody(firmware.preview(app.svc, r.params["module_id"], r.params["slot"]),
+    return RawBody(firmware.preview(app.svc.state, r.params["module_id"], r.params["slot"]),
                    "image/png")
 
 
@@ -352,6 +415,23 @@ ROUTES: list[Route] = [
           "query: filename, no_verify=1 to override the module's check); 422 when the "
           "module's script refuses it", _firmware_upload, body="application/octet-stream"),
     Route("DELETE", "/firmware/{module_id}/{slot}", "empty a slot", _firmware_clear),
+    Route("POST", "/repository/update", "fetch and verify the repository's list of modules",
+          _repo_update),
+    Route("GET", "/repository/modules", "modules in the repository (query: q), with the "
+          "installed version and whether an upgrade exists", _repo_search),
+    Route("POST", "/repository/modules/{module_id}/install", "install a module from the "
+          "repository (JSON: version, force)", _repo_install, body='{"version": null}'),
+    Route("POST", "/repository/upgrade", "upgrade add-on modules from the repository (JSON: "
+          "ids, or all: true)", _repo_upgrade, body='{"all": true}'),
+    Route("GET", "/firmware/packages", "firmware packages the modules offer, with their slot "
+          "and whether installed (query: module)", _firmware_packages),
+    Route("POST", "/firmware/{module_id}/packages/{package_id}", "download, verify and install "
+          "a firmware package (JSON: accept_licence, unverified, from = an http(s) URL); 422 "
+          "with the reason when refused", _package_install,
+          body='{"accept_licence": false, "unverified": false}'),
+    Route("PUT", "/firmware/{module_id}/packages/{package_id}", "install a package from the "
+          "file in the body (checked against the package's size and hash; query: "
+          "accept_licence=1, unverified=1)", _package_install, body="application/octet-stream"),
     Route("GET", "/firmware/{module_id}/{slot}/preview", "the preview image (PNG) of a slot",
           _firmware_preview),
     Route("GET", "/users", "users", _users),

@@ -10,15 +10,25 @@ from pathlib import Path
 
 import trio
 
-from provhost.chain.answer import Answer
+from provhost.chain.answer import (
+    Answer,
+    Busy,
+    NotFound,
+    Refused,
+    Rejected,
+    Served,
+    Stored,
+    Throttled,
+    Unauthorized,
+)
 from provhost.chain.provisioner import (
     Provisioner,
     ProvisioningRequest,
     provision_with_deadline,
 )
 from provhost.ftp.types import FtpRequest
+from provhost.hoststate import HostState
 from provhost.mac import MacError, normalize_mac
-from provhost.service import Service
 from provhost.tftp.types import BytesReply, ErrorReply, FileReply, Reply, TftpRequest
 
 log = logging.getLogger("provhost.files")
@@ -36,28 +46,31 @@ def chain_handler(
         answer, trace = await provision_with_deadline(provisioner, req, deadline)
         log.info("%s %s %s -> %s%s", request.client[0], proto, trace.path, answer.status,
                  f" by {answer.module}" if answer.module else "")
-        if answer.status in ("served", "ok"):
-            if answer.body is not None:
-                return BytesReply(answer.body)
-            assert answer.file is not None
-            return _file_reply(answer.file)
-        return _error_reply(answer)
+        return _reply(answer)
 
     return handle
 
 
-def _error_reply(answer: Answer) -> ErrorReply:
-    """What a TFTP/FTP client is told when the chain did not serve (or store) the file."""
-    match answer.status:
-        case "notfound":
+def _reply(answer: Answer) -> Reply:
+    """What a TFTP/FTP client is told: the one place answers become file-protocol replies."""
+    match answer:
+        case Served(body=bytes(body)):
+            return BytesReply(body)
+        case Served(file=Path() as file):
+            return _file_reply(file)
+        case Served():
+            return BytesReply(b"")
+        case Stored():
+            return BytesReply(b"")
+        case NotFound() | Unauthorized():  # digest needs HTTP: TFTP and FTP never get it
             return ErrorReply(TFTP_NOT_FOUND, "file not found")
-        case "rejected":
-            return ErrorReply(TFTP_ACCESS, f"access violation: {answer.reason}")
-        case "refused":
-            return ErrorReply(TFTP_ACCESS, f"upload refused: {answer.reason}")
-        case "throttled":
+        case Rejected(reason=reason):
+            return ErrorReply(TFTP_ACCESS, f"access violation: {reason}")
+        case Refused(reason=reason):
+            return ErrorReply(TFTP_ACCESS, f"upload refused: {reason}")
+        case Throttled():
             return ErrorReply(TFTP_UNDEFINED, "too many requests")
-        case _:
+        case Busy():
             return ErrorReply(TFTP_UNDEFINED, "server busy, try again")
 
 
@@ -75,7 +88,11 @@ def upload_handler(
         answer, trace = await provision_with_deadline(provisioner, req, deadline)
         log.info("%s tftp upload %s (%d bytes) -> %s%s", request.client[0], trace.path,
                  len(data), answer.status, f" by {answer.module}" if answer.module else "")
-        return None if answer.status == "stored" else _error_reply(answer)
+        if isinstance(answer, Stored):
+            return None
+        reply = _reply(answer)
+        return reply if isinstance(reply, ErrorReply) else ErrorReply(
+            TFTP_ACCESS, "upload refused: the chain answered with a file")
 
     return handle
 
@@ -92,7 +109,7 @@ def _file_reply(p: Path) -> FileReply:
     return FileReply(size, read)
 
 
-def ftp_authenticator(svc: Service) -> Callable[[str, str, str], Awaitable[bool]]:
+def ftp_authenticator(state: HostState) -> Callable[[str, str, str], Awaitable[bool]]:
     """Per-phone FTP credentials: the phone's MAC (any spelling) and its admin password."""
 
     async def authenticate(user: str, password: str, client_ip: str) -> bool:
@@ -100,7 +117,7 @@ def ftp_authenticator(svc: Service) -> Callable[[str, str, str], Awaitable[bool]
             mac = normalize_mac(user)
         except MacError:
             return False
-        phone = svc.store.get_phone(mac)
+        phone = state.store.get_phone(mac)
         ok = phone is not None and hmac.compare_digest(phone.admin_password, password)
         if not ok:
             log.warning("ftp login refused for %r from %s", user, client_ip)

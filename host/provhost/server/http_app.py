@@ -5,7 +5,7 @@ sendNotFound).  Files from disk (firmware, logos) are streamed in chunks, never 
 whole.  PUT and POST carry a phone's upload (Polycom logs): the body is read up to the
 UPLOAD_MAX_SIZE setting (413 past it), then offered to the chain; 204 when a module
 stored it, 403 with the reason otherwise.  Other methods get 405 with an Allow header.
-A phone whose provisioning credentials are required (chain/phone_auth.py) gets 401 with
+A phone whose provisioning credentials are required (auth/digest.py) gets 401 with
 Digest challenges (SHA-256, then MD5) and no body until its request authenticates.
 """
 
@@ -19,8 +19,18 @@ from typing import Any
 
 import trio
 
-from provhost.chain import phone_auth
-from provhost.chain.answer import Answer
+from provhost.auth import digest as phone_auth
+from provhost.chain.answer import (
+    Answer,
+    Busy,
+    NotFound,
+    Refused,
+    Rejected,
+    Served,
+    Stored,
+    Throttled,
+    Unauthorized,
+)
 from provhost.chain.provisioner import (
     Provisioner,
     ProvisioningRequest,
@@ -36,8 +46,6 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 CHUNK = 64 * 1024
-_STATUS = {"served": 200, "ok": 200, "notfound": 404, "rejected": 400, "busy": 503,
-           "error": 503, "stored": 204, "refused": 403, "throttled": 429}
 _ALLOW = b"GET, HEAD, PUT, POST"
 
 
@@ -102,7 +110,7 @@ class ProvisioningApp:
         headers = _headers(scope)
         upload = None
         if method in ("PUT", "POST"):
-            limit = int(self.provisioner.engine.service.settings()["UPLOAD_MAX_SIZE"])
+            limit = int(self.provisioner.state.snapshot().settings["UPLOAD_MAX_SIZE"])
             declared = headers.get("content-length", "")
             try:
                 if declared.isdigit() and int(declared) > limit:
@@ -121,14 +129,11 @@ class ProvisioningApp:
         answer, trace = await provision_with_deadline(self.provisioner, req, self.deadline)
         log.info("%s %s %s -> %s%s", client, method, trace.path, answer.status,
                  f" by {answer.module}" if answer.module else "")
-        if answer.status == "unauthorized":
-            await self._challenge(send, client, stale=answer.reason == phone_auth.STALE_REASON)
-            return
-        await self._respond(send, answer, head, headers.get("range"))
+        await self._respond(send, client, answer, head, headers.get("range"))
 
     async def _challenge(self, send: Send, client: str, *, stale: bool) -> None:
         """401 with one Digest challenge per algorithm; no body, nothing else said."""
-        key = self.provisioner.engine.service.phone_auth().key
+        key = self.provisioner.state.phone_auth().key
         values = phone_auth.challenges(key, client, time.time(),
                                        secrets.token_bytes(phone_auth.SALT_SIZE), stale=stale)
         await send({"type": "http.response.start", "status": 401, "headers": [
@@ -136,21 +141,32 @@ class ProvisioningApp:
             *((b"www-authenticate", v.encode()) for v in values)]})
         await send({"type": "http.response.body", "body": b""})
 
-    async def _respond(self, send: Send, answer: Answer, head: bool,
+    async def _respond(self, send: Send, client: str, answer: Answer, head: bool,
                        range_header: str | None = None) -> None:
-        status = _STATUS.get(answer.status, 500)
-        if status == 204:
-            await send({"type": "http.response.start", "status": 204, "headers": []})
-            await send({"type": "http.response.body", "body": b""})
-            return
-        if status != 200:
-            extra = {503: [(b"retry-after", b"5")],
-                     429: [(b"retry-after", str(answer.retry_after).encode())]}.get(status, [])
-            text = {404: "not found", 400: f"bad request: {answer.reason}",
-                    403: f"upload refused: {answer.reason}", 429: "too many requests",
-                    503: "busy, try again"}.get(status, "error")
-            await _plain(send, status, text, extra, head)
-            return
+        """The one place answers become HTTP responses."""
+        match answer:
+            case Served():
+                await self._serve(send, answer, head, range_header)
+            case Stored():
+                await send({"type": "http.response.start", "status": 204, "headers": []})
+                await send({"type": "http.response.body", "body": b""})
+            case Unauthorized(stale=stale):
+                await self._challenge(send, client, stale=stale)
+            case NotFound():
+                await _plain(send, 404, "not found", head=head)
+            case Rejected(reason=reason):
+                await _plain(send, 400, f"bad request: {reason}", head=head)
+            case Refused(reason=reason):
+                await _plain(send, 403, f"upload refused: {reason}", head=head)
+            case Throttled(retry_after=retry):
+                await _plain(send, 429, "too many requests",
+                             [(b"retry-after", str(retry).encode())], head)
+            case Busy(retry_after=retry):
+                await _plain(send, 503, "busy, try again",
+                             [(b"retry-after", str(retry).encode())], head)
+
+    async def _serve(self, send: Send, answer: Served, head: bool,
+                     range_header: str | None) -> None:
         total = answer.size
         try:
             wanted = byte_range(range_header, total)

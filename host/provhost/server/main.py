@@ -85,7 +85,7 @@ async def serve_all(svc: Service, cfg: ServerConfig, *,
     """Every server of `provhost serve`.  `runtimes` opens the sandboxes the modules run in
     (the product's own by default; benchmarks pass their own to measure a baseline)."""
     async with runtime_opener() as runtimes:
-        engine = Engine(svc, runtimes=runtimes)
+        engine = Engine(svc.state, runtimes=runtimes)
         await engine.refresh()
         marker_lifetime = float(svc.setting_get("MARKER_LIFETIME"))
         prov = Provisioner(engine, marker_lifetime=marker_lifetime)
@@ -113,7 +113,7 @@ async def serve_all(svc: Service, cfg: ServerConfig, *,
                     max_upload=max(int(svc.setting_get("UPLOAD_MAX_SIZE")), 0)))
                 if cfg.ftp_port is not None:
                     ports.ftp = await nursery.start(partial(
-                        serve_ftp, chain_handler(prov, "ftp"), authenticate=ftp_authenticator(svc),
+                        serve_ftp, chain_handler(prov, "ftp"), authenticate=ftp_authenticator(svc.state),
                         host=cfg.listen, port=cfg.ftp_port,
                         allow_anonymous=svc.setting_get("FTP_ANONYMOUS") == "1"))
                 log.info("provhost serving on %s: HTTP %d, TFTP %d, FTP %s; API %s:%d; modules: %s",

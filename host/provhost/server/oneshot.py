@@ -15,11 +15,12 @@ from typing import Any, TypeVar
 import trio
 
 from provhost import firmware
-from provhost.chain.answer import Answer
+from provhost.chain.answer import Answer, served_bytes
 from provhost.chain.provisioner import Provisioner, ProvisioningRequest
 from provhost.chain.trace import Trace
 from provhost.engine import Engine
 from provhost.firmware import UploadResult
+from provhost.fwpackages.install import InstallOptions, InstallResult, install_package
 from provhost.resync.runner import ResyncResult, resync_phone
 from provhost.review import ReviewedFile, review_phone
 from provhost.runtime.select import open_runtimes
@@ -33,7 +34,7 @@ T = TypeVar("T")
 async def one_off_engine(svc: Service) -> AsyncIterator[Engine]:
     """An engine with every module's pool, closed (workers gone) when the block ends."""
     async with open_runtimes() as runtimes:
-        engine = Engine(svc, runtimes=runtimes)
+        engine = Engine(svc.state, runtimes=runtimes)
         try:
             await engine.refresh()
             yield engine
@@ -56,7 +57,7 @@ def _run(async_fn: Callable[..., Awaitable[T]], *args: Any) -> T:
 
 
 def _provisioner(engine: Engine) -> Provisioner:
-    lifetime = float(engine.service.setting_get("MARKER_LIFETIME"))
+    lifetime = float(engine.state.snapshot().settings["MARKER_LIFETIME"])
     return Provisioner(engine, marker_lifetime=lifetime)
 
 
@@ -68,13 +69,7 @@ async def run_requests(svc: Service, requests: list[ProvisioningRequest]
         prov = _provisioner(engine)
         for req in requests:
             answer, trace = await prov.provision(req)
-            if answer.body is not None:
-                body = answer.body
-            elif answer.file is not None:
-                body = answer.file.read_bytes()
-            else:
-                body = b""
-            results.append((answer, trace, body))
+            results.append((answer, trace, served_bytes(answer) or b""))
     return results
 
 
@@ -84,6 +79,15 @@ def firmware_upload_once(svc: Service, module_id: str, slot: str, source: Path,
         async with one_off_engine(svc) as engine:
             return await firmware.upload(engine, module_id, slot, source, source.name,
                                          verify=verify)
+
+    return _run(run)
+
+
+def package_install_once(svc: Service, module_id: str, package_id: str,
+                         opts: InstallOptions) -> InstallResult:
+    async def run() -> InstallResult:
+        async with one_off_engine(svc) as engine:
+            return await install_package(engine, module_id, package_id, opts)
 
     return _run(run)
 

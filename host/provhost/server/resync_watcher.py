@@ -37,7 +37,7 @@ class ResyncWatcher:
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
                   ) -> None:
-        store = self.engine.service.store
+        store = self.engine.state.store
         seen_version: int | None = None  # None: scan at start
         task_status.started()
         while True:
@@ -67,7 +67,7 @@ class ResyncWatcher:
             result = await resync_phone(self.engine, phone.mac)
         verdict = f"{'ok' if result.ok else 'failed'} ({result.method}): {result.detail}"
         assert state.expected is not None
-        self.engine.service.store.record_resync(phone.mac, state.expected, verdict[:500])
+        self.engine.state.store.record_resync(phone.mac, state.expected, verdict[:500])
 
 
 def _due(phone: PhoneRecord, state: PhoneState) -> bool:

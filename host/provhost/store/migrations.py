@@ -90,13 +90,43 @@ MIGRATIONS: list[tuple[int, str]] = [
     ),
     (
         4,
-        # per-phone HTTP(S) provisioning credentials (chain/phone_auth.py): off, pending
+        # per-phone HTTP(S) provisioning credentials (auth/digest.py): off, pending
         # (delivered in the phone's next configuration) or required
         """
         ALTER TABLE phones ADD COLUMN provision_auth TEXT NOT NULL DEFAULT 'off'
             CHECK (provision_auth IN ('off', 'pending', 'required'));
         ALTER TABLE phones ADD COLUMN provision_user TEXT NOT NULL DEFAULT '';
         ALTER TABLE phones ADD COLUMN provision_password TEXT NOT NULL DEFAULT '';
+        """,
+    ),
+    (
+        5,
+        # firmware packages (fwpackages/): which package filled a slot, with the hashes of
+        # what was installed; it is "installed" while the slot still holds that content_id
+        """
+        CREATE TABLE firmware_package_installs (
+            module_id    TEXT NOT NULL,
+            slot         TEXT NOT NULL,
+            package_id   TEXT NOT NULL,
+            content_id   TEXT NOT NULL,
+            files        TEXT NOT NULL,
+            verified     INTEGER NOT NULL,
+            installed_at REAL NOT NULL,
+            PRIMARY KEY (module_id, slot)
+        );
+        """,
+    ),
+    (
+        6,
+        # module repositories (repo/client.py): the newest index serial accepted per
+        # repository channel, so that an older (replayed) index is refused
+        """
+        CREATE TABLE repository_serials (
+            source   TEXT PRIMARY KEY,
+            serial   INTEGER NOT NULL,
+            digest   TEXT NOT NULL,
+            seen_at  REAL NOT NULL
+        );
         """,
     ),
 ]

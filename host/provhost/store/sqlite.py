@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import secrets
 import sqlite3
 import string
@@ -21,6 +22,7 @@ from provhost.store.base import (
     FirmwareSlotState,
     Line,
     ModuleState,
+    PackageInstall,
     PhoneRecord,
     StoreError,
     User,
@@ -39,6 +41,11 @@ def generate_password(length: int = 12) -> str:
 class SqliteStore:
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
+        if self.path != ":memory:" and not Path(self.path).exists():
+            # owner-only from the first byte: it holds SIP and admin passwords (SQLite gives
+            # its -wal and -shm files the database's mode)
+            with contextlib.suppress(FileExistsError):
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -273,6 +280,38 @@ class SqliteStore:
         with self._tx() as db:
             db.execute("DELETE FROM firmware_slots WHERE module_id=? AND slot=?",
                        (module_id, slot))
+
+    def package_installs(self, module_id: str | None = None) -> list[PackageInstall]:
+        sql, args = "SELECT * FROM firmware_package_installs", ()
+        if module_id is not None:
+            sql, args = sql + " WHERE module_id=?", (module_id,)
+        return [PackageInstall(r["module_id"], r["slot"], r["package_id"], r["content_id"],
+                               tuple((f[0], f[1], f[2]) for f in json.loads(r["files"])),
+                               bool(r["verified"]), r["installed_at"])
+                for r in self._db.execute(sql + " ORDER BY module_id, slot", args)]
+
+    def put_package_install(self, install: PackageInstall) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO firmware_package_installs(module_id, slot, "
+                       "package_id, content_id, files, verified, installed_at) "
+                       "VALUES(?,?,?,?,?,?,?)",
+                       (install.module_id, install.slot, install.package_id,
+                        install.content_id, json.dumps([list(f) for f in install.files]),
+                        int(install.verified), install.installed_at))
+
+    def repository_serial(self, source: str) -> tuple[int, str] | None:
+        r = self._db.execute("SELECT serial, digest FROM repository_serials WHERE source=?",
+                             (source,)).fetchone()
+        return (int(r["serial"]), str(r["digest"])) if r else None
+
+    def put_repository_serial(self, source: str, serial: int, digest: str) -> None:
+        """Record the newest accepted serial; never lowers it (two servers may race)."""
+        with self._tx() as db:
+            db.execute("INSERT INTO repository_serials(source, serial, digest, seen_at) "
+                       "VALUES(?,?,?,?) ON CONFLICT(source) DO UPDATE SET "
+                       "serial=excluded.serial, digest=excluded.digest, "
+                       "seen_at=excluded.seen_at WHERE excluded.serial >= serial",
+                       (source, serial, digest, time.time()))
 
     def set_admin_password(self, mac: str, password: str) -> None:
         with self._tx() as db:

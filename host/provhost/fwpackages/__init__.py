@@ -1,0 +1,1 @@
+"""Firmware packages: where a module's firmware comes from, pinned by hash; download, install, mirror."""
