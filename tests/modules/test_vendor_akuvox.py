@@ -38,4 +38,10 @@ async def test_akuvox_sequences_and_resync(server: Running, tmp_path: Path) -> N
     admin = svc.phone_show("0c1105000020")["admin_password"]
     assert f"Config.Settings.Web_Login.Password = {admin}\n" in text
     assert svc.store.get_phone("0c1105000020").phone_type == "akuvox_r20"
+    # a name cannot add a setting of its own
+    svc.user_add("mallory", "Eve\nConfig.Settings.Web_Login.Password = owned")
+    svc.line_add("74", user="mallory", phone="0c1105000020")
+    status, body = await curl("--interface", "127.0.0.1", "-A", "Akuvox R20B",
+                              server.url("/0c1105000020.cfg"))
+    assert status == 200 and b"\nConfig.Settings.Web_Login.Password = owned" not in body
     await reload_sends_event(server, "0c1105000020", "check-sync", tmp_path)

@@ -52,5 +52,11 @@ async def test_audiocodes_sequences_and_resync(server: Running, tmp_path: Path) 
     svc.setting_set("TIMEZONE_OFFSET", "-12600")  # UTC-03:30
     status, body = await curl(server.url("/prov/audiocodes/audiocodes_440hd/00908F000440.cfg"))
     assert "system/ntp/gmt_offset=-03:30\n" in body.decode()
+    # a name cannot add a key of its own (one parameter per line)
+    svc.user_add("mallory", "Eve\nsystem/password=owned")
+    svc.line_add("41", user="mallory", phone="00908f000440")
+    status, body = await curl(server.url("/prov/audiocodes/audiocodes_440hd/00908F000440.cfg"))
+    assert status == 200 and b"\nsystem/password=owned" not in body
+    assert b"voip/line/1/description=Eve system/password=owned\n" in body
     # resync: NOTIFY with Event: check-sync to where the phone was last seen
     await reload_sends_event(server, "00908f000440", "check-sync", tmp_path)

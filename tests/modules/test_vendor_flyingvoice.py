@@ -38,4 +38,11 @@ async def test_flyingvoice_sequences_and_resync(server: Running, tmp_path: Path)
     text = body.decode()
     assert "local_time.time_zone = -4.5\n" in text
     assert "account.1.dialplan.digitmap.string = 1xx|2x|5x|0x.T\n" in text  # 10-12, 150, 20, vm 50, 0
+    # a name cannot add a setting of its own
+    svc.user_add("mallory", "Eve\nstatic.security.user_password = admin:owned")
+    svc.line_add("13", user="mallory", phone="0021f2000010")
+    status, body = await curl("--interface", "127.0.0.1", "-A",
+                              "Flyingvoice FIP10 V0.6.24 00:21:F2:00:00:10",
+                              server.url("/0021f2000010.cfg"))
+    assert status == 200 and b"\nstatic.security.user_password = admin:owned" not in body
     await reload_sends_event(server, "0021f2000010", "check-sync;reboot=true", tmp_path)

@@ -41,4 +41,11 @@ async def test_patton_sequences_and_resync(server: Running, tmp_path: Path) -> N
                               server.url("/00a0ba00ffff.cfg"))
     assert svc.store.get_phone("00a0ba00ffff") is None or \
         svc.store.get_phone("00a0ba00ffff").module_id != "patton"
+    # a credential cannot add CLI words or commands of its own
+    svc.line_add("22", phone="00a0ba004112", sip_username="gw22",
+                 sip_password="pw\nadministrator admin password owned")
+    status, body = await curl("--interface", "127.0.0.1", "-A", UA,
+                              server.url("/00a0ba004112.cfg"))
+    assert status == 200 and b"\nadministrator admin password owned" not in body
+    assert b"  username gw22 password pw_administrator_admin_password_owned\n" in body
     await reload_sends_event(server, "00a0ba004112", "check-sync", tmp_path)

@@ -29,4 +29,9 @@ async def test_vtech_sequences_and_resync(server: Running, tmp_path: Path) -> No
     # a file name that is not VTech's is not answered by this module
     status, _ = await curl(server.url("/VSP715_notamac.cfg"))
     assert status == 404
+    # a name cannot add a setting of its own
+    svc.user_add("mallory", "Eve\r\nprofile.admin.access_password = owned")
+    svc.line_add("72", user="mallory", phone="0011a0000715")
+    status, body = await curl(server.url("/VSP715_0011A0000715.cfg"))
+    assert status == 200 and b"\nprofile.admin.access_password = owned" not in body
     await reload_sends_event(server, "0011a0000715", "check-sync", tmp_path)

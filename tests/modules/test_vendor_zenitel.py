@@ -15,7 +15,7 @@ import trio
 from provhost.paths import Paths
 from provhost.resync.runner import resync_phone
 
-from .conftest import BUNDLED, Chain, Running, open_chain
+from .conftest import BUNDLED, Chain, Running, open_chain, tftp_get
 from .replay_sequences import replay, sequences
 
 MAC = "0013cb00a0b0"
@@ -25,6 +25,16 @@ async def test_zenitel_sequences(server: Running, tmp_path: Path) -> None:
     for n, file in enumerate(sequences("zenitel")):
         problems = await replay(server, file, f"127.0.0.{80 + n}", tmp_path)
         assert problems == [], problems
+    # a name cannot add a key or a section of its own
+    server.svc.user_add("mallory", "Eve\n[sip]\n sip_domain=evil.example")
+    server.svc.phone_add("0013cb000003", "zenitel_ip_station")
+    server.svc.line_add("83", user="mallory", phone="0013cb000003")
+    rc, msg = await tftp_get(server.ports.tftp, "/ipst_config_00_13_cb_00_00_03.cfg",
+                             str(tmp_path / "z.cfg"))
+    lines = (tmp_path / "z.cfg").read_text().splitlines()
+    assert rc == 0, msg
+    assert lines.count("[sip]") == 1 and " sip_domain=evil.example" not in lines
+    assert " nick_name=Eve [sip]  sip_domain=evil.example" in lines
 
 
 class FakeStation:

@@ -4,6 +4,8 @@
 @ $host = in_array($PROTO, array('http', 'https'), true) && isset($REQUEST_HEADERS['host'])
 @     ? $REQUEST_HEADERS['host'] : $OPERATOR_IP;
 @ $scheme = $PROTO === 'https' ? 'https' : 'http';
+@ // one value per line: a CR or LF in a name or credential must not start a new key
+@ $v = function ($s) { return str_replace(array("\r", "\n"), ' ', (string) $s); };
 @ $userinfo = ($PROVISION_PASSWORD ?? '') !== ''
 @     ? rawurlencode($PROVISION_USER) . ':' . rawurlencode($PROVISION_PASSWORD) . '@' : '';
 @ // system/password holds the admin password MD5-crypted, as the phone itself exports it;
@@ -32,7 +34,7 @@ voip/services/msg_waiting_ind/enabled=1
 @ if (isset($DIALPLAN) && $DIALPLAN !== '') {
 voip/signalling/sip/digit_map={$DIALPLAN}
 @ }
-voip/services/msg_waiting_ind/voice_mail_number={$VOICEMAIL_EXT}
+voip/services/msg_waiting_ind/voice_mail_number={$v($VOICEMAIL_EXT)}
 @ for ($i = 0; $i < $MAX_LINES; $i++) {
 @     $line = $LINES[$i] ?? null;
 @     if ($line === null) {
@@ -40,9 +42,9 @@ voip/line/{$i}/enabled=0
 @         continue;
 @     }
 voip/line/{$i}/enabled=1
-voip/line/{$i}/id={$line['SIP_USERNAME']}
-voip/line/{$i}/description={$line['USER_FULLNAME'] !== '' ? $line['USER_FULLNAME'] : $line['TELNUM']}
-voip/line/{$i}/extension_display={$line['TELNUM']}
-voip/line/{$i}/auth_name={$line['SIP_USERNAME']}
-voip/line/{$i}/auth_password={$line['SIP_PASSWORD']}
+voip/line/{$i}/id={$v($line['SIP_USERNAME'])}
+voip/line/{$i}/description={$v($line['USER_FULLNAME'] !== '' ? $line['USER_FULLNAME'] : $line['TELNUM'])}
+voip/line/{$i}/extension_display={$v($line['TELNUM'])}
+voip/line/{$i}/auth_name={$v($line['SIP_USERNAME'])}
+voip/line/{$i}/auth_password={$v($line['SIP_PASSWORD'])}
 @ }

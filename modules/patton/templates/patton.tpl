@@ -7,6 +7,8 @@
 @ } else {
 @     $location = 'tftp://$(dhcp.66)';
 @ }
+@ // one CLI token per value: a blank, CR or LF in a credential must not add words or commands
+@ $t = function ($s) { return preg_replace('~[\s]+~', '_', (string) $s); };
 @ $routes = isset($DIALPLAN) && $DIALPLAN !== '' ? explode(' ', $DIALPLAN) : array();
 @ $used = array();
 @ foreach ($LINES as $n => $line) { $used[$n] = $line; }
@@ -15,7 +17,7 @@
 #----------------------------------------------------------------#
 cli version 3.20
 clock local default-offset {$clockOffset}
-administrator admin password {$ADMIN_PASSWORD}
+administrator admin password {$t($ADMIN_PASSWORD)}
 timer PROVHOST_BOOT now + 1 minute "provisioning execute PF_PROVHOST"
 
 profile provisioning PF_PROVHOST
@@ -35,12 +37,12 @@ context ip router
 context cs switch
   routing-table called-uri RT_FROM_PBX
 @ foreach ($used as $n => $line) {
-    route sip:{$line['SIP_USERNAME']}@.% dest-interface IF_FXS_{$n}
+    route sip:{$t($line['SIP_USERNAME'])}@.% dest-interface IF_FXS_{$n}
 @ }
 @ foreach ($used as $n => $line) {
 
   mapping-table calling-e164 to calling-e164 MAP_CALLER_{$n}
-    map .% to {$line['SIP_USERNAME']}
+    map .% to {$t($line['SIP_USERNAME'])}
 
   routing-table called-e164 RT_FROM_FXS_{$n}
 @     foreach ($routes as $route) {
@@ -58,7 +60,7 @@ context cs switch
   interface fxs IF_FXS_{$n}
     route call dest-table RT_FROM_FXS_{$n}
     caller-id-presentation pre-ring
-    subscriber-number {$line['TELNUM']}
+    subscriber-number {$t($line['TELNUM'])}
 @ }
 
 context cs switch
@@ -66,7 +68,7 @@ context cs switch
 
 authentication-service AUTH_PROVHOST
 @ foreach ($used as $n => $line) {
-  username {$line['SIP_USERNAME']} password {$line['SIP_PASSWORD']}
+  username {$t($line['SIP_USERNAME'])} password {$t($line['SIP_PASSWORD'])}
 @ }
 
 location-service LOC_PROVHOST
@@ -82,9 +84,9 @@ location-service LOC_PROVHOST
       subscribe implicit
 @ foreach ($used as $n => $line) {
 
-  identity {$line['SIP_USERNAME']} inherits PBX
+  identity {$t($line['SIP_USERNAME'])} inherits PBX
     authentication outbound
-      authenticate 1 authentication-service AUTH_PROVHOST username {$line['SIP_USERNAME']}
+      authenticate 1 authentication-service AUTH_PROVHOST username {$t($line['SIP_USERNAME'])}
 @ }
 
 context sip-gateway GW_PROVHOST
