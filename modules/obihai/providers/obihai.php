@@ -11,7 +11,7 @@
 
 $prefix = '/prov/' . preg_quote($MODULE_ID, '~') . '/';
 
-if (preg_match('~^' . $prefix . '(OBi[0-9A-Z]+)/([0-9a-f]{12})\.xml$~i', $PATH, $m)) {
+if (preg_match('~^' . $prefix . '(OBi[0-9]{3,4}[A-Z]*)/([0-9a-f]{12})\.xml$~i', $PATH, $m)) {
     associatePhone($m[2], obihaiType($m[1], $PHONE_TYPES));
     // LocalTimeZone takes "GMT+hh:mm" (Device Administration Guide, Time Service Settings).
     $abs = abs($TIMEZONE_OFFSET);
@@ -20,7 +20,7 @@ if (preg_match('~^' . $prefix . '(OBi[0-9A-Z]+)/([0-9a-f]{12})\.xml$~i', $PATH, 
     sendTemplate('obihai');
 }
 
-if (preg_match('~^/(OBi[0-9A-Z]+)\.xml$~i', $PATH, $m)) {
+if (preg_match('~^/(OBi[0-9]{3,4}[A-Z]*)\.xml$~i', $PATH, $m)) {
     $model = 'OBi' . substr($m[1], 3);
     sendTemplate('obihai_redirect');
 }
