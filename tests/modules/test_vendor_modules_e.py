@@ -6,7 +6,9 @@ output on both sandbox runtimes (`provhost module compat`)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 import trio
@@ -14,7 +16,7 @@ from provhost.moduleformat.loader import check_module
 from provhost.paths import SOURCE_ROOT
 from provhost.resync.runner import expand_type_options
 
-from .conftest import BUNDLED, Chain
+from .conftest import BUNDLED, Chain, Running, curl
 
 MODULES = ["audiocodes", "vtech", "obihai", "patton", "zenitel", "flyingvoice", "akuvox",
            "escene"]
@@ -67,3 +69,33 @@ async def test_identical_on_both_runtimes(tmp_path: Path) -> None:
         served = [r for r in rows if r["native"].startswith("served")]
         assert served and all(r["identical"] for r in rows), name
         assert {p.name for p in (tmp_path / f"{name}.out").iterdir()} == {"native", "wasm"}
+
+
+# (first fetch path, User-Agent, regex capturing provisioning user and password)
+CREDENTIALS = [
+    ("/00908f000c02.cfg", "AUDC-IPPhone/2.2.16.704 (420HD-Rev1; 00908F000C02)",
+     rb"provisioning/configuration/url=http://([^:@/]+):([^@/]+)@"),
+    ("/0021f2000c03.cfg", "Flyingvoice FIP13G V0.6.24 00:21:F2:00:0C:03",
+     rb"server\.username = (\S+)\nstatic\.auto_provision\.server\.password = (\S+)\n"),
+    ("/prov/obihai/OBi202/9cadef000c04.xml", "OBIHAI/OBi202-3.2.2.5921",
+     rb"<Name>Username</Name><Value>([^<]+)</Value>.*?<Name>Password</Name><Value>([^<]+)<"),
+    ("/00268b000c05.xml", "Escene ES320 V2.0", rb'username="([^"]+)" password="([^"]+)"'),
+]
+
+
+async def test_provisioning_credentials_reach_the_phone(server: Running) -> None:
+    """PROVISION_AUTH=new: each vendor's first file carries the phone's provisioning user
+    and password where the phone takes them, and from then on the file needs HTTP digest
+    with exactly those (real curl --digest)."""
+    server.svc.setting_set("PROVISION_AUTH", "new")
+    for n, (path, agent, pattern) in enumerate(CREDENTIALS):
+        ip = ["--interface", f"127.0.0.{140 + n}", "-A", agent]
+        status, body = await curl(*ip, server.url(path))
+        assert status == 200, (path, body)
+        found = re.search(pattern, body, re.S)
+        assert found, (path, body.decode())
+        user, password = (unquote(g.decode()) for g in found.groups())
+        status, _ = await curl(*ip, server.url(path))
+        assert status == 401, path
+        status, again = await curl(*ip, "--digest", "-u", f"{user}:{password}", server.url(path))
+        assert status == 200 and again, path

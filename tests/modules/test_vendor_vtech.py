@@ -4,6 +4,7 @@ SIPp."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .conftest import Running, curl
@@ -35,3 +36,21 @@ async def test_vtech_sequences_and_resync(server: Running, tmp_path: Path) -> No
     status, body = await curl(server.url("/VSP715_0011A0000715.cfg"))
     assert status == 200 and b"\nprofile.admin.access_password = owned" not in body
     await reload_sends_event(server, "0011a0000715", "check-sync", tmp_path)
+
+
+async def test_vtech_provisioning_credentials(server: Running) -> None:
+    """PROVISION_AUTH=new: the first MAC file carries the phone's provisioning user and
+    password; from then on its files need HTTP digest with them (real curl --digest)."""
+    server.svc.setting_set("PROVISION_AUTH", "new")
+    url = server.url("/VSP725_0011A0000C01.cfg")
+    status, body = await curl("--interface", "127.0.0.58", url)
+    assert status == 200, body
+    user = re.search(rb"^provisioning\.server_username = (\S+)$", body, re.M)
+    password = re.search(rb"^provisioning\.server_access_password = (\S+)$", body, re.M)
+    assert user and password, body.decode()
+    assert user[1].decode() == "0011a0000c01"
+    status, _ = await curl("--interface", "127.0.0.58", url)
+    assert status == 401
+    status, body = await curl("--interface", "127.0.0.58", "--digest", "-u",
+                              f"{user[1].decode()}:{password[1].decode()}", url)
+    assert status == 200 and b"provisioning.server_address = http://" in body
