@@ -47,7 +47,7 @@ def _module_rows(svc: Service, a: argparse.Namespace) -> Any:
     for r in rows:
         r["state"] = ("QUARANTINED: " + r["quarantined"] if r["quarantined"]
                       else "enabled" if r["enabled"] else "disabled")
-        r["signature"] = r["signed_by"] or "UNSIGNED"
+        r["signature"] = "DEV" if r.get("dev") else r["signed_by"] or "UNSIGNED"
     return _table(rows, ["sequence", "id", "version", "kind", "state", "signature", "runs_on",
                          "name"])
 
@@ -58,6 +58,7 @@ def _module_check(svc: Service, a: argparse.Namespace) -> Any:
         out: Any = problems
     else:
         out = "\n".join(p["text"] for p in problems) or f"{a.source}: no problems found"
+        out += _sequences_note(Path(a.source))
     if any(p["severity"] == "error" for p in problems):
         raise _Failed(out)
     return out
@@ -82,6 +83,36 @@ def _module_compat(svc: Service, a: argparse.Namespace) -> Any:
     if not report.ok:
         raise _Failed(text)
     return text
+
+
+def _sequences_note(source: Path) -> str:
+    from provhost.moduletest.discover import count_sequences
+
+    n = count_sequences(source)
+    return (f"\n{n} boot sequence{'s' if n != 1 else ''} in tests/ not run by this check: "
+            f"run `provhost module test {source}`") if n else ""
+
+
+def _moduletest_arguments(p: argparse.ArgumentParser, record: bool = False) -> None:
+    from provhost.moduletest import arguments
+
+    (arguments.add_record_arguments if record else arguments.add_test_arguments)(p)
+
+
+def _module_record(svc: Service, a: argparse.Namespace) -> Any:
+    from provhost.moduletest.record_cli import run
+
+    return run(svc, a)
+
+
+def _module_test(svc: Service, a: argparse.Namespace) -> Any:
+    from provhost.moduletest.runner import run_cli
+
+    report = run_cli(a)
+    out: Any = report.as_dict() if a.json else report.render()
+    if not report.ok:
+        raise _Failed(out)
+    return out
 
 
 class _Failed(Exception):
@@ -137,6 +168,9 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
     serve.add_argument("--https-port", type=int, default=None, help="also serve HTTPS here")
     serve.add_argument("--cert", help="PEM certificate (chain) for HTTPS")
     serve.add_argument("--key", help="PEM private key for HTTPS")
+    serve.add_argument("--api-https", action="store_true",
+                       help="serve the management listener (REST API, web administration) "
+                            "over HTTPS with --cert and --key")
     handlers[("serve",)] = _serve
 
     # request ---------------------------------------------------------------------------
@@ -185,6 +219,12 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
     p.add_argument("-o", "--output", help="write every generated file under this directory")
     p.add_argument("--request", action="append", default=[], metavar="PROTO:/PATH",
                    help="also replay this request (repeatable), e.g. tftp:/spa504G.cfg")
+    p = command(mg, ("module", "test"), "replay the module's boot sequences (tests/*.json) "
+                "against a scratch server, per runtime; exit 1 on any difference", _module_test)
+    _moduletest_arguments(p)
+    p = command(mg, ("module", "record"), "write a boot sequence (tests/NAME.json) from a "
+                "phone's real traffic: request traces or a tshark capture", _module_record)
+    _moduletest_arguments(p, record=True)
     p = command(mg, ("module", "verify"), "check a module's signature against trusted keys",
                 lambda s, a: s.module_verify(Path(a.source)))
     p.add_argument("source")
@@ -272,6 +312,20 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
     p.add_argument("module")
     p.add_argument("slot")
     p.add_argument("-o", "--output", required=True, help="where to write the PNG")
+    p = command(mg, ("module", "vars"), "a module's persistent globals (setModuleVar)",
+                lambda s, a: s.module_vars(a.id) if a.json else _kv(
+                    {k: json.dumps(v, default=repr) for k, v in s.module_vars(a.id).items()})
+                or "(none)")
+    p.add_argument("id")
+    p = command(mg, ("module", "dev"), "run a module from its directory while developing it "
+                "(unsigned; edit, then `module reload`)",
+                lambda s, a: s.module_dev(Path(a.path), allow_unsigned=a.allow_unsigned))
+    p.add_argument("path")
+    p.add_argument("--allow-unsigned", action="store_true")
+    p = command(mg, ("module", "reload"), "re-read a module in development (a syntax error "
+                "keeps the previous version and names file:line)",
+                lambda s, a: s.module_reload(a.id))
+    p.add_argument("id")
     command(mg, ("module", "update"), "fetch the repository's list of modules (verified)",
             _module_update)
     p = command(mg, ("module", "search"), "modules in the repository, with the installed "
@@ -420,9 +474,11 @@ def _serve(svc: Service, a: argparse.Namespace) -> Any:
 
     if a.https_port is not None and not (a.cert and a.key):
         raise ServiceError("--https-port needs --cert and --key")
+    if a.api_https and not (a.cert and a.key):
+        raise ServiceError("--api-https needs --cert and --key")
     run_server(svc, listen=a.listen, http_port=a.http_port, tftp_port=a.tftp_port,
                api_port=a.api_port, https_port=a.https_port, certfile=a.cert, keyfile=a.key,
-               ftp_port=a.ftp_port)
+               ftp_port=a.ftp_port, api_https=a.api_https)
     return None
 
 

@@ -93,12 +93,15 @@ async def review_entries(engine: Engine, mac: str) -> list[ReviewEntry]:
 
 
 async def review_phone(prov: Provisioner, mac: str) -> list[ReviewedFile]:
-    """Replay the phone's REVIEW list; ReviewError names a required file that is missing."""
-    return await replay(prov, await review_entries(prov.engine, mac))
+    """Replay the phone's REVIEW list; ReviewError names a required file that is missing.
+    The replay reaches the server address the phone last reached ($OPERATOR_IP)."""
+    phone = prov.state.store.get_phone(mac)
+    server_ip = phone.last_server_ip if phone is not None else ""
+    return await replay(prov, await review_entries(prov.engine, mac), server_ip=server_ip)
 
 
-async def replay(prov: Provisioner, entries: list[ReviewEntry], *, required: bool = True
-                 ) -> list[ReviewedFile]:
+async def replay(prov: Provisioner, entries: list[ReviewEntry], *, required: bool = True,
+                 server_ip: str = "") -> list[ReviewedFile]:
     """Ask the chain for each entry in order, from one made-up address (so markers carry
     over), recording nothing.  With `required`, a missing entry without `?` or `!` is a
     ReviewError naming it; without, every answer is just reported."""
@@ -106,7 +109,7 @@ async def replay(prov: Provisioner, entries: list[ReviewEntry], *, required: boo
     files = []
     for entry in entries:
         req = ProvisioningRequest(proto=entry.proto, path=entry.path, client_ip=client,
-                                  review=True)
+                                  review=True, server_ip=server_ip)
         answer, _trace = await prov.provision(req)
         data = served_bytes(answer)
         reason = answer_reason(answer)

@@ -53,6 +53,29 @@ def check_number(value: str, what: str) -> str:
         raise SettingError(f"{what}: {e}") from None
 
 
+def _offset(value: str) -> str:
+    """`auto` (follow TIMEZONE, daylight saving included) or a pinned number of seconds."""
+    if value.strip().lower() == "auto":
+        return "auto"
+    v = _int(value)
+    if abs(int(v)) > 14 * 3600:
+        raise SettingError(f"expected seconds between -50400 and 50400, got {value!r}")
+    return v
+
+
+def _zone(value: str) -> str:
+    from provhost.timezone import valid_zone
+
+    v = value.strip()
+    if v and not valid_zone(v):
+        raise SettingError(f"expected a tz database name like Europe/Prague, got {value!r}")
+    return v
+
+
+def _operator_ip(value: str) -> str:
+    return value.strip() and _ip(value)
+
+
 def _range(value: str) -> str:
     low, sep, high = value.strip().partition("-")
     if not (sep and low.isdigit() and high.isdigit() and int(low) <= int(high)):
@@ -103,8 +126,14 @@ class Setting:
 SETTINGS: dict[str, Setting] = {
     s.name: s
     for s in [
-        Setting("OPERATOR_IP", "127.0.0.1", _ip, "address phones use to reach the PBX and this server"),
-        Setting("TIMEZONE_OFFSET", "0", _int, "UTC offset of the local time zone, in seconds"),
+        Setting("OPERATOR_IP", "", _operator_ip,
+                "address phones use to reach the PBX and this server; empty: the address "
+                "each request arrived on (the phone's last one for resync and review)"),
+        Setting("TIMEZONE", "", _zone,
+                "the local time zone as a tz database name (Europe/Prague); empty: UTC"),
+        Setting("TIMEZONE_OFFSET", "auto", _offset,
+                "UTC offset in seconds; auto: TIMEZONE's offset at the moment of each "
+                "request (daylight saving included)"),
         Setting("VOICEMAIL_EXT", "50", _digits, "voicemail access extension"),
         Setting("DISPLAY_LOGO", "1", _bool, "whether phones should show the uploaded logo"),
         Setting("AUTO_EXTENSION", "0", _bool,

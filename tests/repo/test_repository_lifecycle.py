@@ -282,3 +282,33 @@ def test_module_cache_off_fetches_again(world: World) -> None:
     w.cli("module", "install", "probe", "--force")
     w.cli("module", "install", "probe", "--force")
     assert len(zips()) == 3  # fetched again each time
+
+
+async def test_running_server_installs_from_the_repository_through_the_api(
+        world: World, nursery) -> None:  # type: ignore[no-untyped-def]
+    import httpx
+    from provhost.paths import SOURCE_ROOT, Paths
+    from provhost.server.main import ServerConfig, serve_all
+    from provhost.service import Service
+
+    w = world
+    w.publish(w.module("probe", "2.0", "from the repository"))
+    svc = Service(Paths(data_dir=w.data, bundled_dir=SOURCE_ROOT / "modules"))
+    cfg = ServerConfig(listen="127.0.0.1", http_port=0, tftp_port=0, api_port=0,
+                       ftp_port=None, http_read_timeout=1.0)
+    ports = await nursery.start(serve_all, svc, cfg)
+    token = (w.data / "api-token").read_text().strip()
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{ports.api}/api/v1",
+                                 headers={"Authorization": f"Bearer {token}"},
+                                 timeout=60) as api:
+        r = await api.post("/repository/update")
+        assert r.status_code == 200 and r.json()["modules"] == 1, r.text
+        (row,) = (await api.get("/repository/modules", params={"q": "probe"})).json()
+        assert row["version"] == "2.0" and row["installed"] is None
+        r = await api.post("/repository/modules/probe/install", json={})
+        assert r.status_code == 200, r.text
+        async with httpx.AsyncClient() as phone:
+            got = await phone.get(f"http://127.0.0.1:{ports.http}/probe.txt")
+        assert got.status_code == 200 and got.text == "from the repository\n"
+        r = await api.post("/repository/modules/nope/install", json={})
+        assert r.status_code in (400, 409, 422) and "no module 'nope'" in r.text

@@ -15,13 +15,21 @@ async def _still_serving(server: Running) -> None:
     assert status == 200
 
 
-async def test_path_traversal_is_refused(server: Running) -> None:
-    for path in ("/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/a/..%2f..%2fetc/passwd",
-                 "/x%00y.cfg", "/x%0ay.cfg"):
+async def test_path_traversal_is_resolved_never_above_the_root(server: Running) -> None:
+    """Kerio resolves `..` in $PATH; it never climbs above `/`, so no file outside what
+    the modules serve can be named.  NUL and control characters are still refused."""
+    for path in ("/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/a/..%2f..%2fetc/passwd"):
+        status, body = await curl("--path-as-is", server.url(path))
+        assert status == 404, (path, status)  # /etc/passwd: no module answers it
+        assert b"root:" not in body
+    for path in ("/x%00y.cfg", "/x%0ay.cfg"):
         status, body = await curl("--path-as-is", server.url(path))
         assert status == 400, (path, status)
         assert b"bad request" in body
     await _still_serving(server)
+    status, body = await curl("--path-as-is",
+                              server.url(f"/x/../../Cisco/./SPA504G/{MAC}.cfg"))
+    assert status == 200 and b"<flat-profile>" in body  # resolved as the phone meant it
 
 
 async def test_overlong_path_is_refused(server: Running) -> None:

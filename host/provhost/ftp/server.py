@@ -175,7 +175,8 @@ class _ControlConnection:
             announced = self.config.passive_host or self.local_ip
             return session.passive_opened(announced, self.passive.port)
         if isinstance(effect, Fetch):
-            reply = await self._fetch(FtpRequest(effect.path, self.client, effect.user))
+            reply = await self._fetch(FtpRequest(effect.path, self.client, effect.user,
+                                                        self.local_ip))
             return session.fetched(reply)
         if isinstance(effect, Transfer):
             return session.transfer_finished(await self._transfer(effect))

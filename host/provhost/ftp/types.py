@@ -21,6 +21,7 @@ class FtpRequest:
     path: str
     client: tuple[str, int]
     user: str  # the login name; "anonymous" for anonymous logins
+    local_ip: str = ""  # the server address the control connection reached ($OPERATOR_IP)
 
 
 Handler = Callable[[FtpRequest], Awaitable[Reply]]

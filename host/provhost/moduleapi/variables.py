@@ -4,11 +4,14 @@ so what a module sees is testable without running anything (docs/module-api.md l
 
 from __future__ import annotations
 
+import re
+import time
 from typing import Any
 
 from provhost.moduleformat.model import FirmwareType, PhoneType
 from provhost.settings import SETTINGS
 from provhost.store.base import Line, PhoneRecord, User
+from provhost.timezone import effective_offset
 
 
 def phone_types_var(types: list[PhoneType]) -> dict[str, dict[str, Any]]:
@@ -35,8 +38,9 @@ def settings_vars(settings: dict[str, str]) -> dict[str, Any]:
         s = SETTINGS.get(name)
         if s is None or not s.module_visible:
             continue
-        if name in ("TIMEZONE_OFFSET",):
-            out[name] = int(value)
+        if name == "TIMEZONE_OFFSET":
+            # "auto": the zone's offset now; requests recompute it (request_vars)
+            out[name] = effective_offset(settings, time.time())
         elif name == "DISPLAY_LOGO":
             out[name] = value == "1"
         else:
@@ -60,18 +64,40 @@ def module_vars(
     return v
 
 
+def cgi_header_vars(headers: dict[str, str]) -> dict[str, str]:
+    """Kerio's $HTTP_*: every request header CGI style (User-Agent -> HTTP_USER_AGENT)."""
+    out = {}
+    for name, value in list(headers.items())[:MAX_HEADER_VARS]:
+        if name in HIDDEN_HEADERS:
+            continue
+        key = "HTTP_" + _NOT_WORD.sub("_", name.upper().replace("-", "_"))
+        out[key] = value
+    return out
+
+
+def tftp_option_vars(options: dict[str, str]) -> dict[str, str]:
+    """Kerio's $OPT_*: the TFTP options of the request (RFC 2347), names as sent."""
+    return {f"OPT_{_NOT_WORD.sub('_', k)}": v for k, v in list(options.items())[:32]}
+
+
 def request_vars(
     *, path: str, proto: str, client_ip: str, method: str, headers: dict[str, str],
     markers: dict[str, str], module: dict[str, Any], upload_size: int | None = None,
+    server_ip: str = "", tftp_options: dict[str, str] | None = None,
+    settings: dict[str, str] | None = None, now: float | None = None,
 ) -> dict[str, Any]:
     """`module` is module_vars(); markers come first so that nothing provhost sets can be
-    shadowed by one."""
+    shadowed by one.  Kerio's names ($PHONE_IP, $HTTP_*, $OPT_*) and provhost's own
+    ($CLIENT_IP, $USER_AGENT, $REQUEST_HEADERS) are both set."""
     v: dict[str, Any] = dict(markers)
     v.update(module)
+    v.update(cgi_header_vars(headers))
+    v.update(tftp_option_vars(tftp_options or {}))
     v.update({
         "PATH": path,
         "PROTO": proto,
         "CLIENT_IP": client_ip,
+        "PHONE_IP": client_ip,
         "REQUEST_METHOD": method,
         "UPLOAD": upload_size is not None,
         "UPLOAD_SIZE": upload_size or 0,
@@ -79,7 +105,20 @@ def request_vars(
         # the phone's digest credentials are the host's business, not a module's
         "REQUEST_HEADERS": {k: v for k, v in headers.items() if k not in HIDDEN_HEADERS},
     })
+    if settings is not None:
+        v["OPERATOR_IP"] = operator_ip(settings, server_ip)
+        v["TIMEZONE_OFFSET"] = effective_offset(settings, time.time() if now is None else now)
     return v
+
+
+def operator_ip(settings: dict[str, str], reached: str) -> str:
+    """$OPERATOR_IP: the administrator's address if set, else the one the phone reached."""
+    return settings.get("OPERATOR_IP") or reached or FALLBACK_OPERATOR_IP
+
+
+FALLBACK_OPERATOR_IP = "127.0.0.1"  # nothing known (a one-off `provhost request`)
+MAX_HEADER_VARS = 64
+_NOT_WORD = re.compile(r"[^A-Za-z0-9_]")
 
 
 HIDDEN_HEADERS = frozenset({"authorization", "proxy-authorization"})

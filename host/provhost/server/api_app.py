@@ -19,12 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import trio
+
 from provhost import firmware
 from provhost.chain.provisioner import Provisioner
 from provhost.engine import Engine
 from provhost.fwpackages.install import InstallOptions, install_package, package_views
 from provhost.fwpackages.sources import is_url
 from provhost.privatefile import read_or_create_private
+from provhost.repo import client as repo_client
 from provhost.resync.runner import resync_phone
 from provhost.review import ReviewError, build_zip, review_phone
 from provhost.server.lifespan import acknowledge_lifespan
@@ -119,12 +122,21 @@ async def _modules(app: ApiApp, r: Request) -> Any:
 
 async def _module_install(app: ApiApp, r: Request) -> Any:
     with tempfile.NamedTemporaryFile(suffix=".zip", dir=app.svc.paths.data_dir) as f:
-        f.write(r.body)
-        f.flush()
-        result = app.svc.module_install(Path(f.name), allow_unsigned=r.flag("allow_unsigned"),
-                                        force=r.flag("force"))
+        await _write_off_loop(f, r.body)
+        result = await app.svc.module_install_off_loop(
+            Path(f.name), allow_unsigned=r.flag("allow_unsigned"), force=r.flag("force"))
     await app.modules_changed()
     return result
+
+
+async def _write_off_loop(f: Any, data: bytes) -> None:
+    """Write a request body (up to 64 MiB) to its temporary file in a thread."""
+
+    def write() -> None:
+        f.write(data)
+        f.flush()
+
+    await trio.to_thread.run_sync(write)
 
 
 async def _module_remove(app: ApiApp, r: Request) -> Any:
@@ -223,14 +235,53 @@ async def _firmware_list(app: ApiApp, r: Request) -> Any:
 async def _firmware_upload(app: ApiApp, r: Request) -> Any:
     filename = r.query.get("filename") or "upload.bin"
     with tempfile.NamedTemporaryFile(dir=app.svc.paths.data_dir) as f:
-        f.write(r.body)
-        f.flush()
+        await _write_off_loop(f, r.body)
         try:
             result = await firmware.upload(app.engine, r.params["module_id"], r.params["slot"],
                                            Path(f.name), filename, verify=not r.flag("no_verify"))
         except firmware.FirmwareError as e:
             return RawJson(422, {"error": str(e), "log": e.log_lines})
     return {**dataclasses.asdict(result.state), "files": result.files, "log": result.log}
+
+
+async def _module_reload(app: ApiApp, r: Request) -> Any:
+    view = await trio.to_thread.run_sync(app.svc.module_reload, r.params["module_id"])
+    await app.modules_changed()
+    return view
+
+
+async def _module_vars(app: ApiApp, r: Request) -> Any:
+    return {k: v if not isinstance(v, bytes) else v.decode("utf-8", "replace")
+            for k, v in app.svc.module_vars(r.params["module_id"]).items()}
+
+
+async def _repo_update(app: ApiApp, r: Request) -> Any:
+    index = await repo_client.update(app.svc)
+    return {"repository": index.repository, "channel": index.channel,
+            "serial": index.serial, "modules": len(index.modules)}
+
+
+async def _repo_search(app: ApiApp, r: Request) -> Any:
+    return repo_client.search(app.svc, r.query.get("q", ""))
+
+
+async def _repo_install(app: ApiApp, r: Request) -> Any:
+    body = r.json()
+    version = body.get("version")
+    spec = r.params["module_id"] + (f"=={version}" if version else "")
+    view = await repo_client.install(app.svc, spec, force=bool(body.get("force")))
+    await app.modules_changed()
+    return view
+
+
+async def _repo_upgrade(app: ApiApp, r: Request) -> Any:
+    body = r.json()
+    ids = [str(i) for i in body.get("ids", [])]
+    if not ids and not body.get("all"):
+        raise HttpError(400, "give ids or all: true")
+    rows = await repo_client.upgrade(app.svc, ids)
+    await app.modules_changed()
+    return rows
 
 
 async def _firmware_packages(app: ApiApp, r: Request) -> Any:
@@ -394,6 +445,18 @@ ROUTES: list[Route] = [
           "query: filename, no_verify=1 to override the module's check); 422 when the "
           "module's script refuses it", _firmware_upload, body="application/octet-stream"),
     Route("DELETE", "/firmware/{module_id}/{slot}", "empty a slot", _firmware_clear),
+    Route("POST", "/modules/{module_id}/reload", "re-read a module in development "
+          "(`provhost module dev`); 409 with file:line when it does not compile", _module_reload),
+    Route("GET", "/modules/{module_id}/vars", "the module's persistent globals "
+          "(setModuleVar)", _module_vars),
+    Route("POST", "/repository/update", "fetch and verify the repository's list of modules",
+          _repo_update),
+    Route("GET", "/repository/modules", "modules in the repository (query: q), with the "
+          "installed version and whether an upgrade exists", _repo_search),
+    Route("POST", "/repository/modules/{module_id}/install", "install a module from the "
+          "repository (JSON: version, force)", _repo_install, body='{"version": null}'),
+    Route("POST", "/repository/upgrade", "upgrade add-on modules from the repository (JSON: "
+          "ids, or all: true)", _repo_upgrade, body='{"all": true}'),
     Route("GET", "/firmware/packages", "firmware packages the modules offer, with their slot "
           "and whether installed (query: module)", _firmware_packages),
     Route("POST", "/firmware/{module_id}/packages/{package_id}", "download, verify and install "

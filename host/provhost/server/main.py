@@ -26,9 +26,12 @@ from provhost.runtime.select import open_runtimes
 from provhost.server.api_app import ApiApp, load_or_create_token
 from provhost.server.file_adapter import chain_handler, ftp_authenticator, upload_handler
 from provhost.server.http_app import ProvisioningApp
+from provhost.server.management import management_app
+from provhost.server.registry_watcher import RegistryWatcher
 from provhost.server.resync_watcher import ResyncWatcher
 from provhost.service import Service
 from provhost.tftp.server import serve_tftp
+from provhost.web.app import WebApp
 
 log = logging.getLogger("provhost.server")
 
@@ -62,6 +65,8 @@ class ServerConfig:
     http_read_timeout: float = 10.0  # drop a client that stops sending (slowloris)
     resync_interval: float = 5.0  # how often to look for changes made by other processes
     drain_timeout: float = 10.0  # on SIGTERM: stop accepting, finish transfers this long
+    registry_interval: float = 0.5  # how soon a module change made elsewhere is applied
+    api_https: bool = False  # management listener (API + web administration) over HTTPS
 
 
 def hypercorn_config(host: str, port: int, *, certfile: str | None = None,
@@ -133,8 +138,12 @@ async def serve_all(svc: Service, cfg: ServerConfig, *,
                 watcher = ResyncWatcher(engine, interval=cfg.resync_interval)
                 api = ApiApp(svc, engine, prov, load_or_create_token(svc.paths.data_dir),
                              on_change=watcher.poke)
-                api_binds = await nursery.start(hypercorn_serve, api,
-                                                hypercorn_config(cfg.api_listen, cfg.api_port))
+                web = WebApp(svc, engine, prov, on_change=watcher.poke)  # pages beside the API
+                await nursery.start(web.run)
+                tls = {"certfile": cfg.certfile, "keyfile": cfg.keyfile} if cfg.api_https else {}
+                api_binds = await nursery.start(hypercorn_serve, management_app(api, web),
+                                                hypercorn_config(cfg.api_listen, cfg.api_port,
+                                                                 **tls))
                 ports.api = _port_of(api_binds)
                 ports.tftp = await nursery.start(partial(
                     serve_tftp, chain_handler(prov, "tftp"), host=cfg.listen, port=cfg.tftp_port,
@@ -151,6 +160,8 @@ async def serve_all(svc: Service, cfg: ServerConfig, *,
                 await nursery.start(watcher.run)
                 if shutdown is not None:
                     nursery.start_soon(drain, nursery.cancel_scope)
+                await nursery.start(RegistryWatcher(engine, interval=cfg.registry_interval,
+                                                    on_change=watcher.poke).run)
                 task_status.started(ports)
         finally:
             with trio.CancelScope(shield=True):
@@ -160,7 +171,8 @@ async def serve_all(svc: Service, cfg: ServerConfig, *,
 def run_server(svc: Service, *, listen: str | None = None, http_port: int | None = None,
                tftp_port: int | None = None, api_port: int | None = None,
                https_port: int | None = None, certfile: str | None = None,
-               keyfile: str | None = None, ftp_port: int | None = None) -> None:
+               keyfile: str | None = None, ftp_port: int | None = None,
+               api_https: bool = False) -> None:
     env = os.environ.get
     cfg = ServerConfig(
         listen=listen or env("PROVHOST_LISTEN", "0.0.0.0"),
@@ -170,6 +182,7 @@ def run_server(svc: Service, *, listen: str | None = None, http_port: int | None
         https_port=https_port, certfile=certfile, keyfile=keyfile,
         ftp_port=ftp_port or int(env("PROVHOST_FTP_PORT", "2121")),
         drain_timeout=float(env("PROVHOST_DRAIN_TIMEOUT", "10")),
+        api_https=api_https,
     )
     try:
         trio.run(_serve_until_sigterm, svc, cfg)

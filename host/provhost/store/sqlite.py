@@ -124,7 +124,7 @@ class SqliteStore:
             module_id=row["module_id"], kind=row["kind"], version=row["version"],
             enabled=bool(row["enabled"]), sequence=row["sequence"], signed_by=row["signed_by"],
             path=row["path"], installed_at=row["installed_at"], quarantined=row["quarantined"],
-            runtime=row["runtime"],
+            runtime=row["runtime"], dev_source=row["dev_source"],
         )
 
     def list_modules(self) -> list[ModuleState]:
@@ -139,16 +139,17 @@ class SqliteStore:
         with self._tx() as db:
             db.execute(
                 "INSERT OR REPLACE INTO modules(module_id, kind, version, enabled, sequence, "
-                "signed_by, path, installed_at, quarantined, runtime) "
-                "VALUES(?,?,?,?,?,?,?,?,?,?)",
+                "signed_by, path, installed_at, quarantined, runtime, dev_source) "
+                "VALUES(?,?,?,?,?,?,?,?,?,?,?)",
                 (state.module_id, state.kind, state.version, int(state.enabled), state.sequence,
                  state.signed_by, state.path, state.installed_at, state.quarantined,
-                 state.runtime),
+                 state.runtime, state.dev_source),
             )
 
     def delete_module(self, module_id: str) -> None:
         with self._tx() as db:
             db.execute("DELETE FROM modules WHERE module_id=?", (module_id,))
+            db.execute("DELETE FROM module_globals WHERE module_id=?", (module_id,))
 
     # -- trusted keys -----------------------------------------------------------------
     def add_trusted_key(self, name: str, public_key: bytes) -> None:
@@ -178,6 +179,7 @@ class SqliteStore:
             resync_target=row["resync_target"], resync_result=row["resync_result"],
             resync_at=row["resync_at"], provision_auth=row["provision_auth"],
             provision_user=row["provision_user"], provision_password=row["provision_password"],
+            last_server_ip=row["last_server_ip"],
         )
 
     def get_phone(self, mac: str) -> PhoneRecord | None:
@@ -189,7 +191,7 @@ class SqliteStore:
 
     def create_phone(
         self, mac: str, phone_type: str, module_id: str, ip: str, *, auto_line: bool,
-        provision_auth: bool = False,
+        provision_auth: bool = False, server_ip: str = "",
     ) -> PhoneRecord:
         """Create the phone and, with `auto_line`, its first line, in ONE transaction: a
         crash never leaves a phone without the extension it was promised.  With
@@ -202,9 +204,10 @@ class SqliteStore:
                 raise StoreError(f"phone {mac} already exists")
             db.execute(
                 "INSERT INTO phones(mac, phone_type, module_id, last_ip, first_seen, last_seen, "
-                "admin_password, provision_auth, provision_user, provision_password) "
-                "VALUES(?,?,?,?,?,?,?,?,?,?)",
-                (mac, phone_type, module_id, ip, now, now, generate_password(), *auth),
+                "admin_password, provision_auth, provision_user, provision_password, "
+                "last_server_ip) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+                (mac, phone_type, module_id, ip, now, now, generate_password(), *auth,
+                 server_ip),
             )
             if auto_line:
                 telnum = self._next_free_extension(db)
@@ -236,11 +239,13 @@ class SqliteStore:
             candidate = f"{telnum}p{n}"
         return candidate
 
-    def touch_phone(self, mac: str, ip: str, phone_type: str, module_id: str) -> None:
+    def touch_phone(self, mac: str, ip: str, phone_type: str, module_id: str,
+                    server_ip: str = "") -> None:
         with self._tx(bookkeeping=True) as db:
             db.execute(
-                "UPDATE phones SET last_ip=?, last_seen=?, phone_type=?, module_id=? WHERE mac=?",
-                (ip, time.time(), phone_type, module_id, mac),
+                "UPDATE phones SET last_ip=?, last_seen=?, phone_type=?, module_id=?, "
+                "last_server_ip=CASE WHEN ?='' THEN last_server_ip ELSE ? END WHERE mac=?",
+                (ip, time.time(), phone_type, module_id, server_ip, server_ip, mac),
             )
 
     def record_config(self, mac: str, config: dict[str, Any], fingerprint: str) -> None:
@@ -308,6 +313,37 @@ class SqliteStore:
                        (install.module_id, install.slot, install.package_id,
                         install.content_id, json.dumps([list(f) for f in install.files]),
                         int(install.verified), install.installed_at))
+
+    def module_globals(self, module_id: str | None = None) -> dict[str, dict[str, bytes]]:
+        """module -> name -> packed value (msgpack) of the modules' persistent globals."""
+        sql, args = "SELECT module_id, name, value FROM module_globals", ()
+        if module_id is not None:
+            sql, args = sql + " WHERE module_id=?", (module_id,)
+        out: dict[str, dict[str, bytes]] = {}
+        for r in self._db.execute(sql + " ORDER BY module_id, name", args):
+            out.setdefault(r["module_id"], {})[r["name"]] = bytes(r["value"])
+        return out
+
+    def set_module_global(self, module_id: str, name: str, value: bytes | None,
+                          max_count: int, max_total: int) -> None:
+        """Set (None: delete) one global; StoreError past the module's bounds, checked in
+        the same transaction as the write so concurrent writers cannot exceed them."""
+        with self._tx() as db:
+            if value is None:
+                db.execute("DELETE FROM module_globals WHERE module_id=? AND name=?",
+                           (module_id, name))
+                return
+            row = db.execute("SELECT COUNT(*), COALESCE(SUM(LENGTH(value)), 0) FROM "
+                             "module_globals WHERE module_id=? AND name<>?",
+                             (module_id, name)).fetchone()
+            if row[0] + 1 > max_count:
+                raise StoreError(f"module {module_id} already keeps {row[0]} variables "
+                                 f"(at most {max_count})")
+            if row[1] + len(value) > max_total:
+                raise StoreError(f"module {module_id}'s variables would take "
+                                 f"{row[1] + len(value)} bytes (at most {max_total})")
+            db.execute("INSERT OR REPLACE INTO module_globals(module_id, name, value, "
+                       "updated_at) VALUES(?,?,?,?)", (module_id, name, value, time.time()))
 
     def repository_serial(self, source: str) -> tuple[int, str] | None:
         r = self._db.execute("SELECT serial, digest FROM repository_serials WHERE source=?",

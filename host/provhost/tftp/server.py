@@ -23,6 +23,7 @@ from typing import Any
 
 import trio
 
+from . import pktinfo
 from .netascii import from_netascii
 from .options import Negotiated, OptionRefused, negotiate
 from .packets import (
@@ -64,8 +65,11 @@ async def serve_tftp(
     """Serve TFTP on host:port until cancelled; reports the bound port via task_status."""
     server = _Server(handler, host, upload_handler, max_upload, config or TftpConfig())
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    wildcard = pktinfo.is_wildcard(host)
     with trio.socket.socket(family, socket.SOCK_DGRAM) as listener:
         await listener.bind((host, port))
+        if wildcard:
+            pktinfo.enable(listener, family)
         actual_port = listener.getsockname()[1]
         log.info("tftp listening on %s:%d", host, actual_port)
         async with trio.open_nursery() as nursery:
@@ -74,11 +78,17 @@ async def serve_tftp(
             task_status.started(actual_port)
             while True:
                 try:
-                    datagram, addr = await listener.recvfrom(_RECV_SIZE)
+                    if wildcard:
+                        datagram, ancdata, _, addr = await listener.recvmsg(
+                            _RECV_SIZE, pktinfo.ANCILLARY_SIZE)
+                        local = pktinfo.destination(ancdata)
+                    else:
+                        datagram, addr = await listener.recvfrom(_RECV_SIZE)
+                        local = host
                 except OSError as exc:  # e.g. ICMP-induced errors; keep listening
                     log.warning("tftp listener recvfrom failed: %s", exc)
                     continue
-                await server.dispatch(datagram, addr)
+                await server.dispatch(datagram, addr, local)
 
 
 class _Active:
@@ -124,7 +134,7 @@ class _Server:
         except OSError as exc:
             log.warning("tftp could not send error to %s: %s", _peer(addr), exc)
 
-    async def dispatch(self, datagram: bytes, addr: Address) -> None:
+    async def dispatch(self, datagram: bytes, addr: Address, local: str = "") -> None:
         """Handle one datagram on the listening port; never raises for client input."""
         try:
             packet = decode(datagram)
@@ -160,7 +170,7 @@ class _Server:
             log.debug("tftp repeated request from %s ignored", _peer(addr))
             return
         self.per_ip[addr[0]] += 1
-        self.nursery.start_soon(self._transfer, packet, checked, addr, previous)
+        self.nursery.start_soon(self._transfer, packet, checked, addr, previous, local)
 
     def _check(self, request: Request, addr: Address) -> Negotiated | tuple[int, str]:
         """The negotiated options, or why this request cannot start (error code, message)."""
@@ -200,6 +210,7 @@ class _Server:
         negotiated: Negotiated,
         addr: Address,
         previous: _Active | None,
+        local: str = "",
     ) -> None:
         """Run one transfer on a fresh socket; never raises.
 
@@ -219,9 +230,10 @@ class _Server:
                 self.active[addr] = _Active()
             active = self.active[addr]
             request = TftpRequest(packet.filename, (addr[0], addr[1]), packet.mode,
-                                  dict(packet.options))
+                                  dict(packet.options), local)
             with trio.socket.socket(self.listener.family, socket.SOCK_DGRAM) as sock:
-                await sock.bind((self.host, 0))
+                # answer from the address the phone asked (multi-homed hosts)
+                await sock.bind((local or self.host, 0))
                 link = _Link(sock, addr, active)
                 if packet.opcode is Opcode.RRQ:
                     await self._read(link, request, negotiated)
@@ -265,6 +277,14 @@ class _Server:
                      request.path, link.peer_name, reply.code, reply.message)
             await link.send([Error(reply.code, reply.message)])
             return
+        try:
+            await self._send_reply(link, request, negotiated, reply)
+        finally:
+            if isinstance(reply, FileReply) and reply.close is not None:
+                reply.close()
+
+    async def _send_reply(self, link: _Link, request: TftpRequest, negotiated: Negotiated,
+                          reply: BytesReply | FileReply) -> None:
         try:
             source = BlockSource(reply, negotiated.blksize, netascii=request.mode == "netascii")
         except SourceError as exc:

@@ -18,6 +18,7 @@ class TftpRequest:
     client: tuple[str, int]
     mode: str
     options: dict[str, str] = field(default_factory=dict)
+    local_ip: str = ""  # the server address the request was sent to ($OPERATOR_IP)
 
 
 @dataclass
@@ -38,6 +39,8 @@ class FileReply:
 
     size: int
     read: Callable[[int, int], Awaitable[bytes]]
+    # called once when the transfer ends, however it ends: release what `read` holds
+    close: Callable[[], None] | None = None
 
 
 @dataclass
