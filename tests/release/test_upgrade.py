@@ -31,6 +31,9 @@ from provhost.paths import SOURCE_ROOT
 from provhost.release import artifact, control, snapshot
 from provhost.release.index import publish
 from provhost.signing import generate_key
+from provhost.store.migrations import LATEST
+
+OLD_SCHEMA, NEW_SCHEMA = LATEST, LATEST + 1  # release B adds one migration
 
 pytestmark = pytest.mark.slow
 
@@ -162,7 +165,7 @@ class World:
     def assert_unchanged(self, before: str) -> None:
         """Old release current, its server up on HTTP, TFTP and the API, store as before."""
         assert self.current() == "releases/0.1.0"
-        assert self.api_version() == {"version": "0.1.0", "schema": 6}
+        assert self.api_version() == {"version": "0.1.0", "schema": OLD_SCHEMA}
         assert self.tftp_answers()
         assert self.http_status("/no-such-provisioning-file.bin") == 404  # HTTP answers
         assert self.store() == before
@@ -184,8 +187,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     # B: bumped, a migration, a post-upgrade script, a template phones will notice
     tree_b = _copy_tree(tmp / "tree-b", "0.2.0")
     _edit(tree_b / "host/provhost/store/migrations.py", "LATEST = MIGRATIONS[-1][0]",
-          'MIGRATIONS.append((7, "CREATE TABLE upgrade_probe (note TEXT NOT NULL)"))\n\n'
-          "LATEST = MIGRATIONS[-1][0]")
+          f'MIGRATIONS.append(({NEW_SCHEMA}, "CREATE TABLE upgrade_probe (note TEXT NOT NULL)"))'
+          "\n\nLATEST = MIGRATIONS[-1][0]")
     probe = tree_b / "post-upgrade.d" / "70-probe"
     probe.write_text('#!/bin/sh\necho "70-probe $PROVHOST_OLD_VERSION $PROVHOST_NEW_VERSION '
                      '$(command -v provhost)" >> "$PROVHOST_DATA/order.txt"\n')
@@ -289,7 +292,7 @@ def test_failing_post_upgrade_script_rolls_back(world: World) -> None:
     finally:
         script.unlink()
     assert out.returncode == 1, out.stdout
-    assert "store schema 6 -> 7" in out.stdout  # it did migrate, and then...
+    assert f"store schema {OLD_SCHEMA} -> {NEW_SCHEMA}" in out.stdout  # it did migrate, and then...
     assert "FAILED and was rolled back" in out.stdout
     assert "10-broken exited 1: cannot reach the PBX" in out.stdout
     world.assert_unchanged(before)
@@ -315,7 +318,7 @@ def test_sigkill_after_the_migration_is_rolled_back_by_the_next_run(world: World
         script.unlink()
     assert out.returncode == -9, out.stdout
     # killed half-way: migrated, switched, server stopped, journal left behind
-    assert snapshot.schema_version(world.data / "provhost.sqlite") == 7
+    assert snapshot.schema_version(world.data / "provhost.sqlite") == NEW_SCHEMA
     assert world.current() == "releases/0.2.0"
     journal = json.loads((world.data / "upgrade" / "journal.json").read_text())
     assert journal["attempting"] == "post-scripts" and "migrated" in journal["done"]
@@ -380,9 +383,9 @@ def test_successful_upgrade_while_phones_boot(world: World) -> None:
             sipp.kill()
             sipp.wait()
     assert rc == 0, (world.tmp / "sipp").iterdir()
-    assert world.api_version() == {"version": "0.2.0", "schema": 7}
+    assert world.api_version() == {"version": "0.2.0", "schema": NEW_SCHEMA}
     assert world.current() == "releases/0.2.0"
-    assert snapshot.schema_version(world.data / "provhost.sqlite") == 7
+    assert snapshot.schema_version(world.data / "provhost.sqlite") == NEW_SCHEMA
     # the scripts ran in name order, the release's with the new CLI on PATH
     log = out.stdout
     order = [log.index(f"post-upgrade.d/{n}:") for n in
