@@ -48,6 +48,13 @@ class Paths:
     def uploads_dir(self) -> Path:
         return self.data_dir / "uploads"
 
+    @property
+    def resync_hold(self) -> Path:
+        """While this file exists (and its deadline, a Unix time inside, has not passed), a
+        starting server does not resync phones: an upgrade lets the new server resync only
+        once it has passed the health check (docs/upgrade.md)."""
+        return self.data_dir / "upgrade" / "hold-resync"
+
     def ensure(self) -> None:
         """The data directory is owner-only, 0700 (the database holds SIP and admin
         passwords).  When the host runs as root, firmware sandboxes run as `nobody`

@@ -383,6 +383,14 @@ def test_successful_upgrade_while_phones_boot(world: World) -> None:
             sipp.kill()
             sipp.wait()
     assert rc == 0, (world.tmp / "sipp").iterdir()
+    # restart order: the new server, then (once healthy) resync
+    log_lines = (world.data / "service.log").read_text().splitlines()
+    held = max(i for i, ln in enumerate(log_lines) if "resync held until" in ln)
+    released = next(i for i, ln in enumerate(log_lines) if i > held and "resync released" in ln)
+    resyncing = next(i for i, ln in enumerate(log_lines)
+                     if i > held and "changed configuration: resyncing" in ln)
+    assert held < released < resyncing
+    assert not (world.data / "upgrade" / "hold-resync").exists()
     assert world.api_version() == {"version": "0.2.0", "schema": NEW_SCHEMA}
     assert world.current() == "releases/0.2.0"
     assert snapshot.schema_version(world.data / "provhost.sqlite") == NEW_SCHEMA

@@ -22,7 +22,7 @@ from pathlib import Path
 import trio
 
 from provhost.moduleformat.info import compare_versions
-from provhost.paths import SOURCE_ROOT
+from provhost.paths import SOURCE_ROOT, Paths
 from provhost.release import control, health, journal, layout, machine, scripts, snapshot
 from provhost.release.artifact import ArtifactError, unpack
 from provhost.release.fetch import FetchError, fetch_index, fetch_release, serial_source
@@ -357,6 +357,8 @@ class Driver:
         if not self.j.data.get("was_running"):
             self.log("   the server was not running before: not started")
             return
+        hold = Paths(data_dir=self.data_dir).resync_hold  # resync only once healthy
+        hold.write_text(f"{time.time() + float(self.j.data['health_timeout']) + 60:.0f}\n")
         pid = await trio.to_thread.run_sync(control.start, self.data_dir,
                                             self.lay.bin(self.j.to_version))
         self.log(f"   new server started (pid {pid})")
@@ -369,7 +371,9 @@ class Driver:
                                             alive=self._alive)
         if problem:
             raise RuntimeError(problem)
-        self.log(f"   healthy: HTTP, TFTP and the API answer; version {self.j.to_version}")
+        Paths(data_dir=self.data_dir).resync_hold.unlink(missing_ok=True)
+        self.log(f"   healthy: HTTP, TFTP and the API answer; version {self.j.to_version}; "
+                 "resync released")
 
     # -- undo steps -------------------------------------------------------------------
     async def remove_release(self) -> None:
@@ -379,6 +383,7 @@ class Driver:
 
     async def stop_new(self) -> None:
         await trio.to_thread.run_sync(control.stop, self.data_dir)
+        Paths(data_dir=self.data_dir).resync_hold.unlink(missing_ok=True)
 
     async def switch_back(self) -> None:
         self.lay.switch(self.j.from_version)
@@ -394,6 +399,7 @@ class Driver:
         self.log(f"   store restored from the snapshot (schema {schema})")
 
     async def start_old(self) -> None:
+        Paths(data_dir=self.data_dir).resync_hold.unlink(missing_ok=True)
         if not self.j.data.get("was_running"):
             return
         await trio.to_thread.run_sync(control.start, self.data_dir,

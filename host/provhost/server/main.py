@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
 import trio
 from hypercorn.config import Config as HypercornConfig
@@ -157,7 +159,7 @@ async def serve_all(svc: Service, cfg: ServerConfig, *,
                 log.info("provhost serving on %s: HTTP %d, TFTP %d, FTP %s; API %s:%d; modules: %s",
                          cfg.listen, ports.http, ports.tftp, ports.ftp, cfg.api_listen, ports.api,
                          ", ".join(a.id for a in engine.chain()) or "none")
-                await nursery.start(watcher.run)
+                nursery.start_soon(_resync_after_hold, svc.paths.resync_hold, watcher)
                 if shutdown is not None:
                     nursery.start_soon(drain, nursery.cancel_scope)
                 await nursery.start(RegistryWatcher(engine, interval=cfg.registry_interval,
@@ -166,6 +168,22 @@ async def serve_all(svc: Service, cfg: ServerConfig, *,
         finally:
             with trio.CancelScope(shield=True):
                 await engine.aclose()
+
+
+async def _resync_after_hold(hold: Path, watcher: ResyncWatcher) -> None:
+    """Run the resync watcher, once an upgrade in progress has released it (the file is
+    gone, or its deadline passed: a dead upgrader cannot hold resyncs for ever)."""
+    if hold.exists():
+        log.info("resync held until the upgrade's health check passes")
+        while hold.exists():
+            try:
+                if float(hold.read_text().strip() or 0) < time.time():
+                    break
+            except (OSError, ValueError):
+                break
+            await trio.sleep(0.1)
+        log.info("resync released")
+    await watcher.run()
 
 
 def run_server(svc: Service, *, listen: str | None = None, http_port: int | None = None,
