@@ -128,14 +128,18 @@ def instantiate(t: Template, index: int) -> Boot:
                 text = text.replace(a, b)
         return text
 
-    for s in t.steps:
+    # a phone's own SIP user must be in the LAST file it is served that names it (its
+    # configuration); earlier ones (a Polycom master, a redirect) need not carry it
+    last_for: dict[str, int] = {}
+    for i, s in enumerate(t.steps):
+        if s.get("expect", "served") == "served" and ("module" in s or "phone_type" in s):
+            for m in mapping.values():
+                if m in first_user and any(f in sub(s["path"]) for f in _mac_forms(m)):
+                    last_for[m] = i
+    for i, s in enumerate(t.steps):
         path = sub(s["path"])
-        must: tuple[str, ...] = ()
         expect = s.get("expect", "served")
-        if expect == "served" and ("module" in s or "phone_type" in s):
-            owners = [m for m in mapping.values()
-                      if any(f in path for f in _mac_forms(m)) and m in first_user]
-            must = tuple(first_user[m] for m in owners[:1])
+        must = tuple(first_user[m] for m, last in last_for.items() if last == i)[:1]
         boot.steps.append(SeqStep(
             proto=s.get("proto", "tftp"), path=path, expect=expect,
             user_agent=sub(s.get("user_agent", "")), method=s.get("method", "GET"),

@@ -203,6 +203,20 @@ final class Shim
             . self::where($file) . ' line ' . $line;
     }
 
+    /**
+     * A warning as PHP's own functions give it: in the script's log, and what
+     * error_get_last() returns (a script checking fopen()-style results reads it there).
+     */
+    public static function warn(string $message): void
+    {
+        if (count(self::$log) < self::LOG_LIMIT) {
+            self::$log[] = "Warning: $message";
+        }
+        set_error_handler(null);
+        @trigger_error($message, E_USER_WARNING);
+        restore_error_handler();
+    }
+
     public static function onException(\Throwable $e): void
     {
         self::finish(['action' => 'error', 'error' => 'Uncaught ' . self::describe($e)]);
@@ -591,7 +605,7 @@ function urlopenPhone(string $scheme, string $path, array $options = [])
     try {
         $body = Shim::call('urlopenPhone', [$scheme, $path, $options]);
     } catch (\Provhost\BrokerException $e) {
-        trigger_error($e->getMessage(), E_USER_WARNING);
+        Shim::warn($e->getMessage());
         return false;
     }
     $fh = fopen('php://memory', 'w+b');

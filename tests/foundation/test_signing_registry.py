@@ -94,7 +94,19 @@ def test_upgrade_requires_newer_version_unless_forced(tmp_path, empty_bundled_pa
     v2 = reg.install(make_module(tmp_path / "d", "m", "0.4.01"), allow_unsigned=True)
     assert v2.state.version == "0.4.01"
     assert not v2.state.enabled  # the administrator's choice survives the upgrade
-    assert not Path(v1.state.path).exists()  # the old version's files are gone
+    # the old version's files stay until no worker uses them, then the collector takes them
+    assert Path(v1.state.path).is_dir()
+    from provhost import module_dirs
+
+    in_use = module_dirs.hold(empty_bundled_paths, Path(v1.state.path))  # a running worker
+    assert in_use is not None
+    assert module_dirs.collect(empty_bundled_paths, reg.store) == []  # kept while in use
+    in_use.close()
+    held = module_dirs.hold(empty_bundled_paths, Path(v2.state.path))
+    assert module_dirs.collect(empty_bundled_paths, reg.store) == [Path(v1.state.path).name]
+    assert not Path(v1.state.path).exists() and Path(v2.state.path).is_dir()
+    assert held is not None
+    held.close()
     forced = reg.install(make_module(tmp_path / "e", "m", "0.4"), allow_unsigned=True, force=True)
     assert forced.state.version == "0.4"
     # a fresh registry over the same store sees the same thing

@@ -58,7 +58,7 @@ async def test_documented_boot_sequences(bare_server: Running, tmp_path: Path) -
         results[name] = await replay(bare_server, seq, f"127.0.0.{80 + n}", tmp_path)
     cfg = parse(results["6731i_tftp.json"][2].body)
     line = svc.store.list_lines("00085d0a0b0c")[0]
-    operator = svc.setting_get("OPERATOR_IP")
+    operator = (svc.setting_get("OPERATOR_IP") or "127.0.0.1")
     assert (cfg["sip line1 user name"], cfg["sip line1 auth name"],
             cfg["sip line1 password"]) == (line.sip_username, line.sip_username,
                                             line.sip_password)

@@ -56,7 +56,7 @@ async def test_models_from_common_files_and_agents(server: Running, tmp_path: Pa
     assert sorted(lines) == list(range(1, 13))
     assert lines[1]["RegisterUser"] == line["sip_username"]
     assert lines[1]["RegisterPswd"] == line["sip_password"]
-    assert lines[1]["RegisterAddr"] == lines[1]["ProxyAddr"] == svc.settings()["OPERATOR_IP"]
+    assert lines[1]["RegisterAddr"] == lines[1]["ProxyAddr"] == (svc.settings()["OPERATOR_IP"] or "127.0.0.1")
     assert lines[1]["MWINum"] == "25" and lines[2] == {"EnableReg": "0"}
     root = ET.fromstring(body)
     assert root.findtext("phone/date/TimeZone") == "-20"
@@ -138,5 +138,5 @@ async def test_names_stay_inside_their_element(server: Running) -> None:
     assert status == 200
     line = sysconf_lines(body)[1]
     assert line["DisplayName"] == "</DisplayName><RegisterAddr>evil</RegisterAddr> & 'x'"
-    assert line["RegisterAddr"] == svc.settings()["OPERATOR_IP"]
+    assert line["RegisterAddr"] == (svc.settings()["OPERATOR_IP"] or "127.0.0.1")
 

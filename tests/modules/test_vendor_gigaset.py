@@ -67,7 +67,7 @@ async def test_every_handset_gets_its_account(server: Running) -> None:
     first = lines["7c2f80e00510"][0]
     assert items["BS_IP_Data3.aucS_SIP_LOGIN_ID"] == first["sip_username"]
     assert items["BS_IP_Data1.aucS_SIP_PASSWORD"] == first["sip_password"]
-    assert items["BS_IP_Data1.aucS_SIP_REGISTRAR"] == svc.settings()["OPERATOR_IP"]
+    assert items["BS_IP_Data1.aucS_SIP_REGISTRAR"] == (svc.settings()["OPERATOR_IP"] or "127.0.0.1")
     sixth = lines["7c2f80e00510"][5]
     assert items["BS_IP_Data3.aucS_SIP_LOGIN_ID_6"] == sixth["sip_username"]
     assert "BS_IP_Data1.ucB_SIP_ACCOUNT_IS_ACTIVE_7" not in items
@@ -82,7 +82,7 @@ async def test_every_handset_gets_its_account(server: Running) -> None:
     for n, line in enumerate(lines["7c2f80e00870"], start=1):
         assert params[f"SipAccount.{n:05d}.AuthName"] == line["sip_username"]
         assert params[f"SipAccount.{n:05d}.AuthPassword"] == line["sip_password"]
-    assert params["SipProvider.0.RegServerAddress"] == svc.settings()["OPERATOR_IP"]
+    assert params["SipProvider.0.RegServerAddress"] == (svc.settings()["OPERATOR_IP"] or "127.0.0.1")
     assert params["DmGlobal.0.TimeZone"] == "Etc/GMT-1"
     assert params["Provisioning.global.ProvisioningServer"] == (
         f"http://127.0.0.1:{server.ports.http}/gigaset/n870/")

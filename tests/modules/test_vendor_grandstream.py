@@ -46,7 +46,7 @@ async def test_documented_boot_sequences(bare_server: Running, tmp_path: Path) -
     assert config is not None and config.get("version") == "1"
     p = {e.tag: (e.text or "") for e in config}
     line = bare_server.svc.store.list_lines("000b82aa0001")[0]
-    operator = bare_server.svc.setting_get("OPERATOR_IP")
+    operator = (bare_server.svc.setting_get("OPERATOR_IP") or "127.0.0.1")
     assert (p["P271"], p["P47"], p["P35"], p["P36"], p["P34"]) == (
         "1", operator, line.sip_username, line.sip_username, line.sip_password)
     assert p["P3"] == "Alice Example" and p["P270"] == "10"

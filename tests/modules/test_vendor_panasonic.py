@@ -104,7 +104,7 @@ async def test_line_one_carries_the_stored_credentials(server: Running) -> None:
     assert params["SIP_AUTHID_1"] == line["sip_username"]
     assert params["SIP_PASS_1"] == line["sip_password"]
     assert params["DISPLAY_NAME_1"] == "Zoë Z Example"  # quotes cannot be written
-    assert params["SIP_RGSTR_ADDR_1"] == params["SIP_PRXY_ADDR_1"] == svc.settings()["OPERATOR_IP"]
+    assert params["SIP_RGSTR_ADDR_1"] == params["SIP_PRXY_ADDR_1"] == (svc.settings()["OPERATOR_IP"] or "127.0.0.1")
     assert params["DIAL_PLAN_1"] == "1xx|2x|3x|9x.T"
     assert params["VM_NUMBER_1"] == "25"
     assert "DIAL_PLAN_2" not in params  # no second line on this phone

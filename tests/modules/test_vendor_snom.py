@@ -50,7 +50,7 @@ async def test_documented_boot_sequences(bare_server: Running, tmp_path: Path) -
         results[name] = await replay(bare_server, seq, f"127.0.0.{70 + n}", tmp_path)
     s = settings(results["d765_http.json"][1].body)
     line = svc.store.list_lines("000413a1b2c3")[0]
-    operator = svc.setting_get("OPERATOR_IP")
+    operator = (svc.setting_get("OPERATOR_IP") or "127.0.0.1")
     assert s[("user_active", "1")] == ("on", "R")
     assert s[("user_name", "1")][0] == s[("user_pname", "1")][0] == line.sip_username
     assert s[("user_pass", "1")][0] == line.sip_password

@@ -72,8 +72,12 @@ async def test_no_network_even_to_loopback(pool, module):
             setMarker('fopen', @file_get_contents($url));
             $r = [];
             foreach (['fsockopen', 'stream_socket_client', 'socket_create', 'curl_init'] as $f)
-                $r[$f] = function_exists($f);
+                // the shim's socket_* emulation goes through the host (connectPhone),
+                // refused to providers; no native network function may exist
+                $r[$f] = function_exists($f) && !(new ReflectionFunction($f))->isUserDefined();
             setMarker('functions', $r);
+            $s = socket_create(AF_INET, SOCK_STREAM, SOL_TCP);
+            setMarker('emulated', @socket_connect($s, '127.0.0.1', $PORT));
             try { new SplFileObject($url); $o = 'opened'; } catch (Throwable $e) { $o = 'refused'; }
             setMarker('spl', $o);
             sendOk();
@@ -82,6 +86,7 @@ async def test_no_network_even_to_loopback(pool, module):
     assert out.action is Action.OK, out.error
     assert m["fopen"] is False and m["spl"] == "refused"
     assert not any(m["functions"].values())
+    assert m["emulated"] is False  # connectPhone() is not available to a provider
     assert connected == []
 
 

@@ -74,8 +74,9 @@ def _module(port: int, other_port: int) -> bytes:
             't_digest 1 "Digest" auth_kind=digest\n'
             't_auto 1 "Auto" auth_kind=auto\n'
             't_evil 1 "Evil" RESYNC=evil auth_kind=auto\n'
-            't_sneaky 1 "Sneaky" auth_kind=auto sneaky="{fread(urlopenPhone('
-            "'http', '/admin/resync', array('port' => (int) $web_port)), 10)}\"\n"),
+            't_sneaky 1 "Sneaky" auth_kind=auto sneaky="{urlopenPhone('
+            "'http', '/admin/resync', array('port' => (int) $web_port)) === false ? "
+            "error_get_last()['message'] : 'REACHED'}\" RESYNC=echo\n"),
         "providers/p.php": ("<?php\nif (preg_match('~^/rt/(t_[a-z]+)/([0-9a-f]{12})$~', $PATH, $m))"
                             " { associatePhone($m[2], $m[1]); sendOk(); }\n"),
         "resync/http.php": """<?php
@@ -87,12 +88,14 @@ while (!feof($fh)) { $reply .= fread($fh, 8192); }
 fclose($fh);
 echo "phone said: $reply";
 """,
+        "resync/echo.php": "<?php echo 'option: ' . $sneaky;\n",
         "resync/evil.php": """<?php
 $out = array();
 foreach (array(array('http', '@127.0.0.2/x'), array('file', '/etc/passwd'),
                array('http', 'http://127.0.0.2/x'), array('gopher', '/x')) as $try) {
-    try { urlopenPhone($try[0], $try[1], array('port' => (int) $web_port)); $out[] = 'ALLOWED'; }
-    catch (Throwable $e) { $out[] = 'refused: ' . $e->getMessage(); }
+    // Kerio's contract: false and a warning, as fopen() (error_get_last() says why)
+    $fh = urlopenPhone($try[0], $try[1], array('port' => (int) $web_port));
+    $out[] = $fh === false ? 'refused: ' . error_get_last()['message'] : 'ALLOWED';
 }
 $fh = urlopenPhone('http', '/steal@127.0.0.2/y', array('port' => (int) $web_port));
 fclose($fh);
@@ -184,6 +187,7 @@ async def test_option_expansion_has_no_capabilities(server: Running, nursery: tr
     seen_before = len(phone.seen)
     result = (await api.post("/phones/0004f2000999/resync")).json()
     await api.aclose()
-    assert result["ok"] is False
-    assert "urlopenPhone() is not available to a phone_types expansion" in result["detail"]
+    # the expression ran with nothing to call: urlopenPhone() gave false and the reason
+    assert result["detail"] == ("option: urlopenPhone(): urlopenPhone() is not available to "
+                                "a phone_types expansion"), result
     assert len(phone.seen) == seen_before
