@@ -238,6 +238,10 @@ async def tftp_get(res: Results, ip: str, port: int, path: str, *, timeout: floa
 
 
 # ---------------------------------------------------------------- a minimal HTTP/1.1 client
+class _IdleClosed(Exception):
+    """The connection was gone before any byte of the answer arrived."""
+
+
 class HttpConnection:
     """One keep-alive connection from the phone's own address; Content-Length framing only
     (what provhost sends).  Errors raise StepFailure."""
@@ -249,6 +253,24 @@ class HttpConnection:
 
     async def get(self, path: str, user_agent: str, method: str = "GET",
                   body: bytes = b"") -> tuple[int, bytes]:
+        """One request; on a *reused* connection that the server closed while it was idle
+        (its keep-alive or read timeout) before any byte of an answer arrived, the request
+        is sent again on a new connection, as HTTP clients do (RFC 9112, 9.3.1)."""
+        reused = self.stream is not None
+        try:
+            return await self._once(path, user_agent, method, body)
+        except _IdleClosed:
+            if not reused:
+                raise StepFailure("http connection closed") from None
+            await self.aclose()
+            self.stream, self.buf = None, b""
+            try:
+                return await self._once(path, user_agent, method, body)
+            except _IdleClosed:
+                raise StepFailure("http connection closed") from None
+
+    async def _once(self, path: str, user_agent: str, method: str,
+                    body: bytes) -> tuple[int, bytes]:
         if self.stream is None:
             try:
                 self.stream = await trio.open_tcp_stream(SERVER, self.port, local_address=self.ip)
@@ -259,7 +281,14 @@ class HttpConnection:
         request = (f"{method} {path} HTTP/1.1\r\nHost: {SERVER}:{self.port}\r\n"
                    f"User-Agent: {user_agent}\r\n{extra}\r\n").encode() + body
         try:
-            await stream.send_all(request)
+            try:
+                await stream.send_all(request)
+                chunk = await stream.receive_some(65536)
+            except (OSError, trio.BrokenResourceError, trio.ClosedResourceError):
+                raise _IdleClosed from None
+            if not chunk and not self.buf:
+                raise _IdleClosed
+            self.buf += chunk
             while b"\r\n\r\n" not in self.buf:
                 chunk = await stream.receive_some(65536)
                 if not chunk:

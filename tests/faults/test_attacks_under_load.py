@@ -155,6 +155,9 @@ ATTACKS: dict[str, Attack] = {
         """, r"notfound: .*fopen\("),
     "urlopen": Attack("""
         $fh = urlopenPhone('http', '/', ['host' => '127.0.0.1', 'port' => LISTENER_PORT]);
+        if ($fh === false) {  // Kerio's contract: false and a warning, as fopen()
+            throw new Exception(error_get_last()['message']);
+        }
         loot('urlopenPhone', stream_get_contents($fh));
         """, r"error: .*urlopenPhone\(\) is not available to a provider script"),
     "connect": Attack("loot('connectPhone', connectPhone('tcp', LISTENER_PORT));",
