@@ -146,6 +146,9 @@ def _phone_auth(svc: Service, a: argparse.Namespace) -> Any:
 def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Handler]]:
     parser = argparse.ArgumentParser(prog="provhost", description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", help="state directory (default: $PROVHOST_DATA or ./data)")
+    parser.add_argument("--database", default=None,
+                        help="the store: postgresql://USER@HOST/DB for a shared PostgreSQL "
+                             "(default: $PROVHOST_DATABASE, else the data directory's SQLite)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("-v", "--verbose", action="store_true")
     groups = parser.add_subparsers(dest="group", required=True)
@@ -168,6 +171,12 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
     serve.add_argument("--cert", help="PEM certificate (chain) for HTTPS")
     serve.add_argument("--key", help="PEM private key for HTTPS")
     handlers[("serve",)] = _serve
+
+    # db ------------------------------------------------------------------------------
+    dg = groups.add_parser("db", help="the database").add_subparsers(dest="cmd", required=True)
+    p = command(dg, ("db", "migrate-to"), "copy this data directory's SQLite database into "
+                "an empty PostgreSQL database and verify the copy", _db_migrate_to)
+    p.add_argument("url", help="postgresql://USER@HOST/DB (must be empty)")
 
     # request ---------------------------------------------------------------------------
     req = groups.add_parser("request", help="run the chain for one request, print its trace")
@@ -448,6 +457,21 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
     p.add_argument("name")
     p.add_argument("value")
     return parser, handlers
+
+
+def _db_migrate_to(svc: Service, a: argparse.Namespace) -> Any:
+    from provhost.store.base import StoreError
+    from provhost.store.copy import copy_sqlite_to_postgresql
+    from provhost.store.postgres import is_postgresql_url, redact
+
+    if not is_postgresql_url(a.url):
+        raise ServiceError("migrate-to needs a postgresql:// URL")
+    try:
+        counts = copy_sqlite_to_postgresql(str(svc.paths.database), a.url)
+    except StoreError as e:
+        raise ServiceError(str(e)) from None
+    return {"target": redact(a.url), "copied": counts, "verified": True,
+            "next": "start provhost with --database (or PROVHOST_DATABASE) set to the URL"}
 
 
 def _serve(svc: Service, a: argparse.Namespace) -> Any:
@@ -773,7 +797,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     key = (args.group,) + ((args.cmd,) if getattr(args, "cmd", None) else ())
     handler = handlers[key]
     try:
-        svc = Service(Paths.from_env(args.data_dir))
+        # `db migrate-to` reads the data directory's own SQLite, whatever the store setting
+        database = "" if args.group == "db" else args.database
+        svc = Service(Paths.from_env(args.data_dir, database))
     except Exception as e:  # a broken data directory: say so in one line
         print(f"provhost: error: cannot open the data directory: {e}", file=sys.stderr)
         return EXIT_ERROR
