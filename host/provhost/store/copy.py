@@ -11,6 +11,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from psycopg.rows import tuple_row
+
 from provhost.store.base import StoreError
 from provhost.store.migrations import LATEST
 from provhost.store.postgres import PostgresStore
@@ -74,7 +76,7 @@ def _copy(source: sqlite3.Connection, target: PostgresStore) -> dict[str, int]:
         # verify: what PostgreSQL now holds reads back exactly as the source
         for table in TABLES:
             columns, expected = _sqlite_rows(source, table)
-            with conn.cursor(row_factory=None) as cur:  # type: ignore[arg-type]
+            with conn.cursor(row_factory=tuple_row) as cur:
                 cur.execute(f"SELECT {', '.join(columns)} FROM {table}")
                 got = sorted((tuple(_normal(v) for v in r) for r in cur.fetchall()), key=repr)
             if got != expected:
