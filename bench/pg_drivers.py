@@ -28,7 +28,7 @@ import trio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.pgcluster import running_cluster  # noqa: E402
+from tests.pgcluster import running_cluster
 
 SCHEMA = ("CREATE TABLE phones (mac TEXT PRIMARY KEY, last_ip TEXT NOT NULL, "
           "last_seen DOUBLE PRECISION NOT NULL)")

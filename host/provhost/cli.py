@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -170,6 +171,9 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
     serve.add_argument("--https-port", type=int, default=None, help="also serve HTTPS here")
     serve.add_argument("--cert", help="PEM certificate (chain) for HTTPS")
     serve.add_argument("--key", help="PEM private key for HTTPS")
+    serve.add_argument("--processes", type=int, default=None,
+                       help="server processes sharing the phone ports (default: "
+                            "$PROVHOST_PROCESSES, else one per core)")
     handlers[("serve",)] = _serve
 
     # db ------------------------------------------------------------------------------
@@ -479,9 +483,13 @@ def _serve(svc: Service, a: argparse.Namespace) -> Any:
 
     if a.https_port is not None and not (a.cert and a.key):
         raise ServiceError("--https-port needs --cert and --key")
-    run_server(svc, listen=a.listen, http_port=a.http_port, tftp_port=a.tftp_port,
-               api_port=a.api_port, https_port=a.https_port, certfile=a.cert, keyfile=a.key,
-               ftp_port=a.ftp_port)
+    if a.processes is not None and a.processes < 1:
+        raise ServiceError("--processes must be at least 1")
+    rc = run_server(svc, listen=a.listen, http_port=a.http_port, tftp_port=a.tftp_port,
+                    api_port=a.api_port, https_port=a.https_port, certfile=a.cert,
+                    keyfile=a.key, ftp_port=a.ftp_port, processes=a.processes)
+    if rc:
+        raise ServiceError("a server process failed; the set was stopped (see the log)")
     return None
 
 
@@ -789,9 +797,12 @@ def _render(result: Any, as_json: bool) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser, handlers = _build_parser()
     args = parser.parse_args(argv)
+    # a server process of `serve --processes N` says which one it is on every line
+    spec = json.loads(os.environ.get("PROVHOST_PROCESS") or "null")
+    who = f" [p{spec['index']}/{spec['count']} pid %(process)d]" if spec else ""
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format=f"%(asctime)s %(levelname)s{who} %(name)s: %(message)s",
     )
     logging.getLogger("httpx").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     key = (args.group,) + ((args.cmd,) if getattr(args, "cmd", None) else ())

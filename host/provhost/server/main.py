@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from provhost.runtime.select import open_runtimes
 from provhost.server.api_app import ApiApp, load_or_create_token
 from provhost.server.file_adapter import chain_handler, ftp_authenticator, upload_handler
 from provhost.server.http_app import ProvisioningApp
+from provhost.server.processes import child_argv, child_spec, supervise
 from provhost.server.resync_watcher import ResyncWatcher
 from provhost.service import Service
 from provhost.tftp.server import serve_tftp
@@ -60,6 +62,12 @@ class ServerConfig:
     keyfile: str | None = None
     http_read_timeout: float = 10.0  # drop a client that stops sending (slowloris)
     resync_interval: float = 5.0  # how often to look for changes made by other processes
+    # --processes N (server/processes.py): sockets the supervisor bound, and whether this
+    # process leads (API, FTP, HTTPS, resync watcher); "" = the only process
+    http_fd: int | None = None
+    tftp_fd: int | None = None
+    leader: bool = True
+    process: str = ""
 
 
 def hypercorn_config(host: str, port: int, *, certfile: str | None = None,
@@ -92,11 +100,13 @@ async def serve_all(svc: Service, cfg: ServerConfig, *,
         try:
             async with trio.open_nursery() as nursery:
                 http = ProvisioningApp(prov, proto="http")
-                http_binds = await nursery.start(hypercorn_serve, http,
-                                                 hypercorn_config(cfg.listen, cfg.http_port,
-                                                                  read_timeout=cfg.http_read_timeout))
+                http_cfg = hypercorn_config(cfg.listen, cfg.http_port,
+                                            read_timeout=cfg.http_read_timeout)
+                if cfg.http_fd is not None:
+                    http_cfg.bind = [f"fd://{cfg.http_fd}"]
+                http_binds = await nursery.start(hypercorn_serve, http, http_cfg)
                 ports = BoundPorts(http=_port_of(http_binds), tftp=0)
-                if cfg.https_port is not None and cfg.certfile:
+                if cfg.https_port is not None and cfg.certfile and cfg.leader:
                     https = ProvisioningApp(prov, proto="https")
                     https_binds = await nursery.start(hypercorn_serve, https, hypercorn_config(
                         cfg.listen, cfg.https_port, certfile=cfg.certfile, keyfile=cfg.keyfile))
@@ -104,22 +114,30 @@ async def serve_all(svc: Service, cfg: ServerConfig, *,
                 watcher = ResyncWatcher(engine, interval=cfg.resync_interval)
                 api = ApiApp(svc, engine, prov, load_or_create_token(svc.paths.data_dir),
                              on_change=watcher.poke)
-                api_binds = await nursery.start(hypercorn_serve, api,
-                                                hypercorn_config(cfg.api_listen, cfg.api_port))
-                ports.api = _port_of(api_binds)
+                if cfg.leader:
+                    api_binds = await nursery.start(hypercorn_serve, api,
+                                                    hypercorn_config(cfg.api_listen, cfg.api_port))
+                    ports.api = _port_of(api_binds)
                 ports.tftp = await nursery.start(partial(
                     serve_tftp, chain_handler(prov, "tftp"), host=cfg.listen, port=cfg.tftp_port,
                     upload_handler=upload_handler(prov),
-                    max_upload=max(int(svc.setting_get("UPLOAD_MAX_SIZE")), 0)))
-                if cfg.ftp_port is not None:
+                    max_upload=max(int(svc.setting_get("UPLOAD_MAX_SIZE")), 0),
+                    **({} if cfg.tftp_fd is None else {"sock": socket.socket(fileno=cfg.tftp_fd)})))
+                if cfg.ftp_port is not None and cfg.leader:
                     ports.ftp = await nursery.start(partial(
                         serve_ftp, chain_handler(prov, "ftp"), authenticate=ftp_authenticator(svc.state),
                         host=cfg.listen, port=cfg.ftp_port,
                         allow_anonymous=svc.setting_get("FTP_ANONYMOUS") == "1"))
-                log.info("provhost serving on %s: HTTP %d, TFTP %d, FTP %s; API %s:%d; modules: %s",
-                         cfg.listen, ports.http, ports.tftp, ports.ftp, cfg.api_listen, ports.api,
-                         ", ".join(a.id for a in engine.chain()) or "none")
-                await nursery.start(watcher.run)
+                modules = ", ".join(a.id for a in engine.chain()) or "none"
+                if cfg.leader:
+                    log.info("provhost serving on %s: HTTP %d, TFTP %d, FTP %s; API %s:%d; "
+                             "modules: %s", cfg.listen, ports.http, ports.tftp, ports.ftp,
+                             cfg.api_listen, ports.api, modules)
+                    await nursery.start(watcher.run)  # once per set: the leader's job
+                else:
+                    log.info("provhost process %s serving on %s: HTTP %d, TFTP %d (API, FTP, "
+                             "HTTPS and resync: the leader's); modules: %s", cfg.process,
+                             cfg.listen, ports.http, ports.tftp, modules)
                 task_status.started(ports)
         finally:
             with trio.CancelScope(shield=True):
@@ -129,7 +147,16 @@ async def serve_all(svc: Service, cfg: ServerConfig, *,
 def run_server(svc: Service, *, listen: str | None = None, http_port: int | None = None,
                tftp_port: int | None = None, api_port: int | None = None,
                https_port: int | None = None, certfile: str | None = None,
-               keyfile: str | None = None, ftp_port: int | None = None) -> None:
+               keyfile: str | None = None, ftp_port: int | None = None,
+               processes: int | None = None) -> int:
+    """Serve until stopped; the exit code.  With more than one process this process only
+    supervises (server/processes.py); a child of it serves what the supervisor gave it."""
+    spec = child_spec()
+    if spec is not None:
+        cfg = ServerConfig(**{**spec["config"], "http_fd": spec["http_fd"],
+                              "tftp_fd": spec["tftp_fd"], "leader": spec["index"] == 0,
+                              "process": f"{spec['index']}/{spec['count']}"})
+        return _run(svc, cfg)
     env = os.environ.get
     cfg = ServerConfig(
         listen=listen or env("PROVHOST_LISTEN", "0.0.0.0"),
@@ -139,7 +166,19 @@ def run_server(svc: Service, *, listen: str | None = None, http_port: int | None
         https_port=https_port, certfile=certfile, keyfile=keyfile,
         ftp_port=ftp_port or int(env("PROVHOST_FTP_PORT", "2121")),
     )
+    n = processes or int(env("PROVHOST_PROCESSES", "0")) or (os.cpu_count() or 1)
+    if n > 1:
+        argv = [*child_argv(), "--data-dir", str(svc.paths.data_dir),
+                "--database", svc.paths.database_url, "serve"]
+        if logging.getLogger().isEnabledFor(logging.DEBUG):
+            argv.insert(3, "--verbose")
+        return supervise(cfg, n, argv)
+    return _run(svc, cfg)
+
+
+def _run(svc: Service, cfg: ServerConfig) -> int:
     try:
         trio.run(serve_all, svc, cfg)
     except* KeyboardInterrupt:  # trio may wrap it in an exception group
         log.info("provhost stopped")
+    return 0
