@@ -293,3 +293,18 @@ def test_migrate_to_copies_verifies_and_refuses_a_non_empty_target(
     # the server then runs on PostgreSQL: the CLI sees the copied phone through --database
     r = _cli(data, "--database", url, "--json", "phone", "list")
     assert r.returncode == 0 and "001565000001" in r.stdout, r.stderr
+
+
+def test_one_leader_per_job_across_processes_and_nodes(pg_cluster: PgCluster,
+                                                       tmp_path: Path) -> None:
+    """The resync watcher's lock: one holder, and the next takes over when it goes away."""
+    url = pg_cluster.new_database()
+    a, b = PostgresStore(url), PostgresStore(url)
+    try:
+        assert a.try_lead("resync") and a.try_lead("resync")  # held, re-entrant
+        assert not b.try_lead("resync")
+        assert b.try_lead("collector")  # another job, another lock
+        a.close()  # the leading node stops (or dies: its session ends the same way)
+        assert b.try_lead("resync")
+    finally:
+        b.close()

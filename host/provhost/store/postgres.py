@@ -19,6 +19,7 @@ PostgreSQL itself).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import time
 from collections.abc import Iterator
@@ -95,6 +96,7 @@ class PostgresStore:
             self._pool.close()
             raise StoreError(f"cannot connect to {self.path}: {e}") from None
         self.generation = 0
+        self._leaders: dict[str, psycopg.Connection[Any]] = {}
         self.migrate()
 
     # -- plumbing ---------------------------------------------------------------------
@@ -155,7 +157,34 @@ class PostgresStore:
                 conn.execute("UPDATE provhost_changes SET counter = counter + 1")
         return applied
 
+    def try_lead(self, job: str) -> bool:
+        """Whether this process leads `job` among every process and node on this database
+        (e.g. the resync watcher: a change resyncs each phone once, not once per node).
+        A session advisory lock on a connection of its own: held until this store closes
+        or the process dies, then the next caller elsewhere takes over."""
+        key = int.from_bytes(hashlib.sha256(f"provhost:{job}".encode()).digest()[:8], "big",
+                             signed=True)
+        conn = self._leaders.get(job)
+        if conn is not None and not conn.closed:
+            try:
+                conn.execute("SELECT 1")
+                return True
+            except psycopg.Error:
+                conn.close()
+        try:
+            conn = psycopg.connect(self.url, autocommit=True)
+            row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+        except psycopg.Error:
+            return False
+        if row and row[0]:
+            self._leaders[job] = conn
+            return True
+        conn.close()
+        return False
+
     def close(self) -> None:
+        for conn in self._leaders.values():
+            conn.close()
         self._pool.close()
 
     # -- settings ---------------------------------------------------------------------
