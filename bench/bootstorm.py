@@ -8,11 +8,16 @@ each with its own MAC and its own loopback source address (127.x.y.z: Linux rout
              connection; the module recognises the phone by the marker on its address)
     polycom  TFTP /<mac>.cfg (master file)            -> HTTP /polycom-<model>-<mac>.cfg
 
+With --mixed, the phones come from data instead: every bundled module's boot-sequence
+files (modules/<id>/tests/*.json, or bench/fixtures/bootseq/<id>/ for a module that ships
+none), spread evenly over the modules (bench/bootseqs.py), so a module added later joins
+the storm without a change here.
+
 Phones are *registered* before the run (one line each, created through the service layer
 in a fresh temporary data directory), so every configuration must carry that phone's own
 SIP username; the run checks it.  Not a test; loopback only; bounded in count and time.
 
-    .venv/bin/python bench/bootstorm.py [--phones N] [--concurrency C] [--out DIR]
+    .venv/bin/python bench/bootstorm.py [--phones N] [--concurrency C] [--out DIR] [--mixed]
 
 The server runs as a separate process (`provhost serve`), so its peak memory and CPU are
 its own: the run samples /proc for the server and every process below it (the sandboxed
@@ -44,6 +49,10 @@ from typing import Any
 
 import trio
 
+if __package__ in (None, ""):  # run as a script: make `bench` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.bootseqs import Boot, SeqStep, check_body, discover, plan
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 SERVER = "127.0.0.1"
@@ -72,6 +81,7 @@ class Phone:
     mac: str
     ip: str
     sip_username: str = ""
+    boot: Boot | None = None  # --mixed: registration and steps from a boot-sequence file
 
 
 @dataclass
@@ -129,6 +139,44 @@ def register_phones(data_dir: Path, phones: list[Phone]) -> None:
             p.sip_username = line["sip_username"]
     finally:
         svc.close()
+
+
+def make_mixed_phones(n: int, seed: int) -> list[Phone]:
+    """n phones from the bundled modules' boot-sequence files (bench/bootseqs.py)."""
+    templates = discover(ROOT / "modules", ROOT / "bench" / "fixtures" / "bootseq")
+    if not templates:
+        raise SystemExit("no module has boot-sequence files (modules/<id>/tests/*.json)")
+    phones = []
+    for i, b in enumerate(plan(templates, n)):
+        mac, ptype = b.phones[0]
+        phones.append(Phone(i, b.module, ptype, b.template, "", mac, source_address(i), boot=b))
+    random.Random(seed).shuffle(phones)
+    return phones
+
+
+def register_mixed(data_dir: Path, phones: list[Phone]) -> None:
+    """Every phone and line of each boot, through the service layer, before the server
+    starts (what the sequence files' `setup` does with the CLI)."""
+    from provhost.paths import Paths
+    from provhost.service import Service
+
+    svc = Service(Paths.from_env(data_dir))
+    try:
+        svc.user_add("storm", "Boot Storm")
+        for p in phones:
+            register_boot(svc, p, "storm")
+    finally:
+        svc.close()
+
+
+def register_boot(svc: Any, p: Phone, user: str) -> None:
+    """One mixed phone's devices and lines, through a provhost Service."""
+    assert p.boot is not None
+    for mac, ptype in p.boot.phones:
+        svc.phone_add(mac, ptype)
+    for mac, telnum, sip_user in p.boot.lines:
+        svc.line_add(telnum, user=user, phone=mac, sip_username=sip_user)
+    p.sip_username = p.boot.lines[0][2] if p.boot.lines else ""
 
 
 # ---------------------------------------------------------------- a minimal TFTP client
@@ -199,15 +247,17 @@ class HttpConnection:
         self.stream: trio.SocketStream | None = None
         self.buf = b""
 
-    async def get(self, path: str, user_agent: str) -> tuple[int, bytes]:
+    async def get(self, path: str, user_agent: str, method: str = "GET",
+                  body: bytes = b"") -> tuple[int, bytes]:
         if self.stream is None:
             try:
                 self.stream = await trio.open_tcp_stream(SERVER, self.port, local_address=self.ip)
             except OSError as e:
                 raise StepFailure(f"http connect {type(e).__name__}") from None
         stream = self.stream
-        request = (f"GET {path} HTTP/1.1\r\nHost: {SERVER}:{self.port}\r\n"
-                   f"User-Agent: {user_agent}\r\n\r\n").encode()
+        extra = f"Content-Length: {len(body)}\r\n" if method != "GET" else ""
+        request = (f"{method} {path} HTTP/1.1\r\nHost: {SERVER}:{self.port}\r\n"
+                   f"User-Agent: {user_agent}\r\n{extra}\r\n").encode() + body
         try:
             await stream.send_all(request)
             while b"\r\n\r\n" not in self.buf:
@@ -220,6 +270,8 @@ class HttpConnection:
             status = int(lines[0].split(b" ")[1])
             headers = {k.strip().lower(): v.strip() for k, _, v in
                        (h.partition(b":") for h in lines[1:])}
+            if status == 204:
+                return status, b""  # an upload stored: no body
             if b"content-length" not in headers:
                 raise StepFailure("http no content-length")
             length = int(headers[b"content-length"])
@@ -280,11 +332,17 @@ async def boot(p: Phone, res: Results, ports: dict[str, int], t0: float, args: a
         http = HttpConnection(p.ip, ports["http"])
         ok = True
         try:
-            for step in boot_sequence(p):
+            steps: list[Step] | list[SeqStep] = (p.boot.steps if p.boot is not None
+                                                  else boot_sequence(p))
+            for step in steps:
                 start = time.perf_counter()
-                kind = await run_step(step, p, http, res, ports, args)
+                if isinstance(step, SeqStep):
+                    kind = await run_seq_step(step, p, http, res, ports, args)
+                else:
+                    kind = await run_step(step, p, http, res, ports, args)
                 end = time.perf_counter()
-                res.samples.append(Sample(step.proto, end - t0, end - start, kind is None))
+                proto = "tftp" if step.proto == "tftp" else "http"
+                res.samples.append(Sample(proto, end - t0, end - start, kind is None))
                 if kind is not None:
                     res.failures[kind] += 1
                     ok = False
@@ -329,6 +387,47 @@ async def run_step(step: Step, p: Phone, http: HttpConnection, res: Results,
     if not all(s in text for s in step.must_contain):
         return f"wrong content ({p.vendor} {step.proto})"
     return None
+
+
+async def run_seq_step(step: SeqStep, p: Phone, http: HttpConnection, res: Results,
+                       ports: dict[str, int], args: argparse.Namespace) -> str | None:
+    """A step of a boot-sequence file: None when the answer is what the file expects, else
+    the failure kind, prefixed with the module (one storm mixes them all)."""
+    kind = await _seq_outcome(step, p, http, res, ports, args)
+    return None if kind is None else f"{p.vendor}: {kind}"
+
+
+async def _seq_outcome(step: SeqStep, p: Phone, http: HttpConnection, res: Results,
+                       ports: dict[str, int], args: argparse.Namespace) -> str | None:
+    try:
+        if step.proto == "tftp":
+            try:
+                body = await tftp_get(res, p.ip, ports["tftp"], step.path,
+                                      timeout=args.tftp_timeout, retries=args.tftp_retries)
+            except StepFailure as e:
+                got = {"tftp error 1": "not_found"}.get(e.kind, "refused")
+                if got == step.expect and e.kind.startswith("tftp error"):
+                    return None
+                return f"{e.kind} ({_generic(e.detail)}) on {_generic(step.path)}"
+            status = "served"
+        else:
+            code = 0
+            with trio.move_on_after(args.http_timeout) as scope:
+                code, body = await http.get(step.path, step.user_agent, step.method, step.body)
+            if scope.cancelled_caught:
+                return "http timeout"
+            status = ("served" if code == 200 and step.method == "GET" else
+                      "upload_accepted" if code in (200, 201, 204) else
+                      "not_found" if code == 404 else "refused" if 400 <= code < 500 else
+                      f"http {code}")
+            if status != step.expect:
+                return (f"http {code} instead of {step.expect} on {_generic(step.path)} "
+                        f"({_generic(body.decode('utf-8', 'replace'))})")
+    except StepFailure as e:
+        return e.kind
+    if status != step.expect:
+        return f"{step.proto} {status} instead of {step.expect} on {_generic(step.path)}"
+    return check_body(step, body) if status == "served" else None
 
 
 def _generic(detail: str) -> str:
@@ -534,6 +633,9 @@ def main() -> None:
                     help="server processes (serve --processes; 0 = one per core)")
     ap.add_argument("--database", default="",
                     help="the server's store: a postgresql:// URL (default: SQLite)")
+    ap.add_argument("--mixed", action="store_true",
+                    help="phones of every bundled module, each replaying one of its module's "
+                         "boot-sequence files (modules/<id>/tests/*.json)")
     args = ap.parse_args()
     if args.database:  # the phones are registered in it, and the server reads it
         os.environ["PROVHOST_DATABASE"] = args.database
@@ -541,12 +643,12 @@ def main() -> None:
         raise SystemExit("at most 187,500 phones (distinct 127.x.y.z source addresses)")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    phones = make_phones(args.phones, args.seed)
+    phones = (make_mixed_phones if args.mixed else make_phones)(args.phones, args.seed)
     data = Path(tempfile.mkdtemp(prefix="provhost-bootstorm-"))
     proc = None
     try:
         t = time.perf_counter()
-        register_phones(data, phones)
+        (register_mixed if args.mixed else register_phones)(data, phones)
         setup_s = time.perf_counter() - t
         print(f"registered {len(phones)} phones with a line each in {setup_s:.1f} s ({data})")
         ports = {"http": free_port(socket.SOCK_STREAM), "tftp": free_port(socket.SOCK_DGRAM),
@@ -578,7 +680,13 @@ def main() -> None:
     result = {
         "phones": args.phones,
         "concurrency": args.concurrency,
-        "phone_registration": "registered phones, one line each (service layer), AUTO_EXTENSION=0",
+        "phone_registration": ("registered phones and lines of each boot-sequence file "
+                               "(service layer), AUTO_EXTENSION=0" if args.mixed else
+                               "registered phones, one line each (service layer), "
+                               "AUTO_EXTENSION=0"),
+        "mixed": args.mixed,
+        "boot_sequences": dict(Counter(f"{p.vendor}/{p.model}" for p in phones))
+        if args.mixed else None,
         "vendors": dict(Counter(p.vendor for p in phones)),
         "total_s": round(elapsed, 3),
         "requests": requests,

@@ -394,6 +394,77 @@ final class ConnStream
     }
 }
 
+/** A socket_create() socket: a connectPhone() connection opened on first use. */
+final class PhoneSocket
+{
+    public static int $lastError = 0;
+    public $stream = null;
+    public ?int $id = null;
+    private ?array $peerAddr = null;
+
+    public function __construct(public readonly string $proto) {}
+
+    /** The PhoneSocket for a socket_* argument: ours, or a connectPhone() stream. */
+    public static function of($socket): ?self
+    {
+        if ($socket instanceof self) {
+            return $socket;
+        }
+        if (is_resource($socket)) {
+            $s = new self('tcp');
+            $s->stream = $socket;
+            $meta = stream_get_meta_data($socket);
+            if (preg_match('~^provhost-conn://(\d+)$~', (string)($meta['uri'] ?? ''), $m)) {
+                $s->id = (int)$m[1];
+            }
+            return $s;
+        }
+        return null;
+    }
+
+    public function open(string $address, int $port): bool
+    {
+        $phone = (string)($GLOBALS['LAST_IP'] ?? '');
+        if ($address !== '' && $phone !== '' && $address !== $phone) {
+            self::$lastError = 111;
+            trigger_error("socket: a resync script reaches only its phone ($phone), not "
+                . $address, E_USER_WARNING);
+            return false;
+        }
+        if ($this->stream !== null) {
+            return true;
+        }
+        try {
+            $this->stream = \connectPhone($this->proto, $port);
+        } catch (\Throwable $e) {
+            self::$lastError = 111;
+            trigger_error($e->getMessage(), E_USER_WARNING);
+            return false;
+        }
+        $meta = stream_get_meta_data($this->stream);
+        preg_match('~^provhost-conn://(\d+)$~', (string)($meta['uri'] ?? ''), $m);
+        $this->id = isset($m[1]) ? (int)$m[1] : null;
+        return true;
+    }
+
+    /** [address, port] of the phone end. */
+    public function peer(): array
+    {
+        if ($this->peerAddr === null && $this->id !== null) {
+            $this->peerAddr = Shim::call('connInfo', [$this->id])['peer'];
+        }
+        return $this->peerAddr ?? ['', 0];
+    }
+
+    public function close(): void
+    {
+        if (is_resource($this->stream)) {
+            fclose($this->stream);
+        }
+        $this->stream = null;
+    }
+}
+
 }  // namespace Provhost
 
 namespace {
@@ -453,6 +524,18 @@ function acceptUpload(string $mac, ?string $name = null): never
     Shim::send(['action' => 'upload', 'body' => $mac, 'file' => $name]);
 }
 
+/**
+ * (provhost) Send back a file the phone associated in this request uploaded earlier
+ * (acceptUpload), by its stored name: Polycom phones read their <mac>-phone.cfg,
+ * <mac>-web.cfg and <mac>-directory.xml back at boot.  "Not found" when there is none.
+ * Call associatePhone() first: only that phone's files, and only when the request may
+ * have that phone's configuration (provisioning credentials), are served.
+ */
+function sendUpload(string $name): never
+{
+    Shim::send(['action' => 'sendupload', 'file' => $name]);
+}
+
 // ----- capabilities brokered by the host -----
 
 function associatePhone(string $mac, string $type): bool
@@ -484,9 +567,33 @@ function setMarker(string $name, mixed $value): void
     Shim::call('setMarker', [$name, $value]);
 }
 
+/**
+ * Kerio's module persistent globals: later runs of this module's provider and resync
+ * scripts see $name as a global (null deletes it).  Stored by the host, per module.
+ */
+function setModuleVar(string $name, mixed $value): void
+{
+    Shim::call('setModuleVar', [$name, $value]);
+    if ($value === null) {
+        unset($GLOBALS[$name]);
+    } else {
+        $GLOBALS[$name] = $value;
+    }
+}
+
+/**
+ * As Kerio's: a read handle on the phone's answer.  A failure (refused, unreachable, a
+ * timeout) behaves as PHP's fopen() does for a script that checks the return value: false
+ * and a warning, not an uncaught exception.
+ */
 function urlopenPhone(string $scheme, string $path, array $options = [])
 {
-    $body = Shim::call('urlopenPhone', [$scheme, $path, $options]);
+    try {
+        $body = Shim::call('urlopenPhone', [$scheme, $path, $options]);
+    } catch (\Provhost\BrokerException $e) {
+        trigger_error($e->getMessage(), E_USER_WARNING);
+        return false;
+    }
     $fh = fopen('php://memory', 'w+b');
     fwrite($fh, is_string($body) ? $body : '');
     rewind($fh);
@@ -564,44 +671,141 @@ function dialplanSimplifyOnedigit(array $data): array
     return array_values($groups);
 }
 
-// ----- socket_* compatibility over connectPhone() streams (ext/sockets is not loaded) -----
+// ----- socket_* over connectPhone() (ext/sockets is not loaded in the sandbox) -----
+//
+// Kerio's own SIPNOTIFY was written on PHP's sockets API, so resync scripts use it.  A socket
+// here is a connection the host opens to the phone's own address: socket_create() makes one
+// unconnected, socket_connect()/socket_sendto() open it (any address but the phone's is
+// refused with a warning), socket_select() and socket_getsockname() ask the host.
 
-if (!function_exists('socket_send')) {
-    foreach (['SOL_SOCKET' => 1, 'SO_RCVTIMEO' => 20, 'SO_SNDTIMEO' => 21,
-              'MSG_DONTWAIT' => 0x40, 'MSG_WAITALL' => 0x100, 'MSG_PEEK' => 2,
-              'PHP_BINARY_READ' => 2, 'PHP_NORMAL_READ' => 1] as $const => $value) {
+if (!function_exists('socket_create')) {
+    foreach (['AF_INET' => 2, 'AF_INET6' => 10, 'SOCK_STREAM' => 1, 'SOCK_DGRAM' => 2,
+              'SOL_TCP' => 6, 'SOL_UDP' => 17, 'SOL_SOCKET' => 1, 'SO_RCVTIMEO' => 20,
+              'SO_SNDTIMEO' => 21, 'SO_REUSEADDR' => 2, 'MSG_DONTWAIT' => 0x40,
+              'MSG_WAITALL' => 0x100, 'MSG_PEEK' => 2, 'PHP_BINARY_READ' => 2,
+              'PHP_NORMAL_READ' => 1] as $const => $value) {
         if (!defined($const)) {
             define($const, $value);
         }
     }
 
+    function socket_create(int $domain, int $type, int $protocol): \Provhost\PhoneSocket|false
+    {
+        if (!in_array($type, [SOCK_STREAM, SOCK_DGRAM], true)) {
+            trigger_error('socket_create(): only SOCK_STREAM and SOCK_DGRAM', E_USER_WARNING);
+            return false;
+        }
+        return new \Provhost\PhoneSocket($type === SOCK_DGRAM ? 'udp' : 'tcp');
+    }
+
+    function socket_connect($socket, string $address, ?int $port = null): bool
+    {
+        return \Provhost\PhoneSocket::of($socket)?->open($address, (int)$port) ?? false;
+    }
+
+    function socket_bind($socket, string $address, int $port = 0): bool
+    {
+        return true;  // the host picks the local address and port
+    }
+
+    function socket_sendto($socket, string $data, int $length, int $flags, string $address,
+                           ?int $port = null): int|false
+    {
+        $s = \Provhost\PhoneSocket::of($socket);
+        if ($s === null || !$s->open($address, (int)$port)) {
+            return false;
+        }
+        return fwrite($s->stream, substr($data, 0, $length));
+    }
+
+    function socket_recvfrom($socket, ?string &$data, int $length, int $flags, ?string &$address,
+                             ?int &$port = null): int|false
+    {
+        $s = \Provhost\PhoneSocket::of($socket);
+        if ($s === null || $s->stream === null) {
+            return false;
+        }
+        $read = fread($s->stream, max(1, $length));
+        if ($read === false || $read === '') {
+            return false;
+        }
+        $data = $read;
+        [$address, $port] = $s->peer();
+        return strlen($read);
+    }
+
+    function socket_getsockname($socket, ?string &$address, ?int &$port = null): bool
+    {
+        $s = \Provhost\PhoneSocket::of($socket);
+        if ($s === null || $s->id === null) {
+            return false;
+        }
+        $info = Shim::call('connInfo', [$s->id]);
+        [$address, $port] = $info['local'];
+        return true;
+    }
+
+    function socket_getpeername($socket, ?string &$address, ?int &$port = null): bool
+    {
+        $s = \Provhost\PhoneSocket::of($socket);
+        if ($s === null || $s->id === null) {
+            return false;
+        }
+        [$address, $port] = $s->peer();
+        return true;
+    }
+
+    function socket_select(?array &$read, ?array &$write, ?array &$except, ?int $seconds,
+                           int $microseconds = 0): int|false
+    {
+        $ids = [];
+        foreach ($read ?? [] as $key => $socket) {
+            $s = \Provhost\PhoneSocket::of($socket);
+            if ($s !== null && $s->id !== null) {
+                $ids[$key] = $s->id;
+            }
+        }
+        $timeout = $seconds === null ? 10 : $seconds + $microseconds / 1e6;
+        $ready = $ids ? (array)Shim::call('connPoll', [array_values($ids), $timeout]) : [];
+        $read = array_filter($read ?? [], fn($socket, $key) => isset($ids[$key])
+            && in_array($ids[$key], $ready, true), ARRAY_FILTER_USE_BOTH);
+        $except = [];
+        return count($read) + count($write ?? []);
+    }
+
     function socket_send($socket, string $data, int $length, int $flags = 0): int|false
     {
-        return fwrite($socket, substr($data, 0, $length));
+        $s = \Provhost\PhoneSocket::of($socket);
+        return $s?->stream === null ? false : fwrite($s->stream, substr($data, 0, $length));
     }
 
     function socket_write($socket, string $data, ?int $length = null): int|false
     {
-        return fwrite($socket, $length === null ? $data : substr($data, 0, $length));
+        $s = \Provhost\PhoneSocket::of($socket);
+        return $s?->stream === null ? false
+            : fwrite($s->stream, $length === null ? $data : substr($data, 0, $length));
     }
 
     function socket_recv($socket, ?string &$data, int $length, int $flags = 0): int|false
     {
-        $read = fread($socket, max(1, $length));
+        $s = \Provhost\PhoneSocket::of($socket);
+        if ($s?->stream === null) {
+            return false;
+        }
+        $read = fread($s->stream, max(1, $length));
         $data = ($read === false || $read === '') ? null : $read;
         return $read === false ? false : strlen($read);
     }
 
     function socket_read($socket, int $length, int $mode = PHP_BINARY_READ): string|false
     {
-        return fread($socket, max(1, $length));
+        $s = \Provhost\PhoneSocket::of($socket);
+        return $s?->stream === null ? false : fread($s->stream, max(1, $length));
     }
 
     function socket_close($socket): void
     {
-        if (is_resource($socket)) {
-            fclose($socket);
-        }
+        \Provhost\PhoneSocket::of($socket)?->close();
     }
 
     function socket_set_option($socket, int $level, int $option, mixed $value): bool
@@ -609,14 +813,29 @@ if (!function_exists('socket_send')) {
         return true;
     }
 
+    function socket_set_nonblock($socket): bool
+    {
+        return true;
+    }
+
+    function socket_set_block($socket): bool
+    {
+        return true;
+    }
+
     function socket_last_error($socket = null): int
     {
-        return 0;
+        return \Provhost\PhoneSocket::$lastError;
+    }
+
+    function socket_clear_error($socket = null): void
+    {
+        \Provhost\PhoneSocket::$lastError = 0;
     }
 
     function socket_strerror(int $error): string
     {
-        return '';
+        return $error === 0 ? 'Success' : 'Connection refused';
     }
 }
 

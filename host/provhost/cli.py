@@ -47,7 +47,7 @@ def _module_rows(svc: Service, a: argparse.Namespace) -> Any:
     for r in rows:
         r["state"] = ("QUARANTINED: " + r["quarantined"] if r["quarantined"]
                       else "enabled" if r["enabled"] else "disabled")
-        r["signature"] = r["signed_by"] or "UNSIGNED"
+        r["signature"] = "DEV" if r.get("dev") else r["signed_by"] or "UNSIGNED"
     return _table(rows, ["sequence", "id", "version", "kind", "state", "signature", "runs_on",
                          "name"])
 
@@ -174,6 +174,9 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
     serve.add_argument("--processes", type=int, default=None,
                        help="server processes sharing the phone ports (default: "
                             "$PROVHOST_PROCESSES, else one per core)")
+    serve.add_argument("--api-https", action="store_true",
+                       help="serve the management listener (REST API, web administration) "
+                            "over HTTPS with --cert and --key")
     handlers[("serve",)] = _serve
 
     # db ------------------------------------------------------------------------------
@@ -321,6 +324,20 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
     p.add_argument("module")
     p.add_argument("slot")
     p.add_argument("-o", "--output", required=True, help="where to write the PNG")
+    p = command(mg, ("module", "vars"), "a module's persistent globals (setModuleVar)",
+                lambda s, a: s.module_vars(a.id) if a.json else _kv(
+                    {k: json.dumps(v, default=repr) for k, v in s.module_vars(a.id).items()})
+                or "(none)")
+    p.add_argument("id")
+    p = command(mg, ("module", "dev"), "run a module from its directory while developing it "
+                "(unsigned; edit, then `module reload`)",
+                lambda s, a: s.module_dev(Path(a.path), allow_unsigned=a.allow_unsigned))
+    p.add_argument("path")
+    p.add_argument("--allow-unsigned", action="store_true")
+    p = command(mg, ("module", "reload"), "re-read a module in development (a syntax error "
+                "keeps the previous version and names file:line)",
+                lambda s, a: s.module_reload(a.id))
+    p.add_argument("id")
     command(mg, ("module", "update"), "fetch the repository's list of modules (verified)",
             _module_update)
     p = command(mg, ("module", "search"), "modules in the repository, with the installed "
@@ -483,11 +500,14 @@ def _serve(svc: Service, a: argparse.Namespace) -> Any:
 
     if a.https_port is not None and not (a.cert and a.key):
         raise ServiceError("--https-port needs --cert and --key")
+    if a.api_https and not (a.cert and a.key):
+        raise ServiceError("--api-https needs --cert and --key")
     if a.processes is not None and a.processes < 1:
         raise ServiceError("--processes must be at least 1")
     rc = run_server(svc, listen=a.listen, http_port=a.http_port, tftp_port=a.tftp_port,
                     api_port=a.api_port, https_port=a.https_port, certfile=a.cert,
-                    keyfile=a.key, ftp_port=a.ftp_port, processes=a.processes)
+                    keyfile=a.key, ftp_port=a.ftp_port, api_https=a.api_https,
+                    processes=a.processes)
     if rc:
         raise ServiceError("a server process failed; the set was stopped (see the log)")
     return None

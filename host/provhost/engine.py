@@ -9,23 +9,26 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import trio
 
+from provhost import module_dirs
 from provhost.hoststate import DialplanInput, HostState, Snapshot
+from provhost.moduleapi.capabilities import CapabilityBroker
 from provhost.moduleapi.variables import module_vars, settings_vars
 from provhost.moduleformat.path_patterns import PathFilter, path_filter
 from provhost.prepare import prepare_module
 from provhost.registry import ModuleEntry
 from provhost.runtime.interface import (
     Action,
-    BrokerError,
     ModuleImage,
     ModulePool,
     Runtime,
     ScriptCall,
     ScriptKind,
+    ScriptOutcome,
 )
 from provhost.runtime.select import runtime_name_for
 
@@ -34,7 +37,7 @@ log = logging.getLogger("provhost.engine")
 QUARANTINE_AFTER = 5  # consecutive script failures before a module is taken out of the chain
 
 
-__all__ = ["ActiveModule", "DialplanInput", "Engine", "NoCapabilities"]
+__all__ = ["ActiveModule", "DialplanInput", "Engine"]
 
 
 @dataclass
@@ -48,6 +51,7 @@ class ActiveModule:
     dialplans: dict[str, str] = field(default_factory=dict)  # name -> generated text
     dialplans_for: str = ""  # digest of the $DIALPLAN_DATA they were generated from
     wants: PathFilter | None = None  # from info `paths`; None: every path is offered
+    holds: IO[bytes] | None = None  # shared lock on its installed directory (module_dirs)
 
     def __post_init__(self) -> None:
         self.wants = path_filter(self.entry.module.info.paths)
@@ -59,17 +63,6 @@ class ActiveModule:
     def answers(self, path: str) -> bool:
         """Whether the module declared it may answer `path` (no declaration: yes)."""
         return self.wants is None or self.wants(path)
-
-
-class NoCapabilities:
-    """For scripts that only compute text from their input (dialplans, option expansion):
-    every capability is refused."""
-
-    def __init__(self, what: str) -> None:
-        self.what = what
-
-    async def call(self, function: str, args: list[Any]) -> Any:
-        raise BrokerError(f"{function}() is not available to {self.what}")
 
 
 class Engine:
@@ -91,28 +84,58 @@ class Engine:
         self._lock = trio.Lock()
 
     async def refresh(self) -> None:
-        """Make the pools match the registry: open new/upgraded modules, close removed ones."""
+        """Make the pools match the registry, with no gap a request could fall through:
+        a new or upgraded module's pool is opened (and, if the version it replaces was
+        busy, its workers started) before it replaces the old one in the chain; a replaced,
+        removed or disabled module stops being offered new requests at once, and its pool
+        is closed only after the requests already inside it have finished."""
         async with self._lock:
             wanted = {e.id: e for e in self.state.registry.chain()}
             for mid, am in list(self._active.items()):
-                e = wanted.get(mid)
-                if e is None or e.state.path != am.entry.state.path or \
-                        e.state.version != am.entry.state.version or \
-                        self._runtime_for(e)[0] != am.runtime:
+                if mid not in wanted:
                     del self._active[mid]
-                    await am.pool.aclose()
+                    self._retire(am)
             for mid, e in wanted.items():
-                if mid in self._active:
-                    self._active[mid].entry = e  # sequence or flags may have changed
+                old = self._active.get(mid)
+                if old is not None and not self._replaced(old, e):
+                    old.entry = e  # sequence or flags may have changed
                     continue
-                name, runtime = self._runtime_for(e)
-                try:
-                    image = prepare_module(e, self.state.paths)
-                    pool = await runtime.open_pool(image)
-                except Exception as exc:  # one broken module must not stop the others
-                    log.error("module %s: cannot start its sandbox: %s", mid, exc)
-                    continue
-                self._active[mid] = ActiveModule(e, image, pool, runtime=name)
+                fresh = await self._open(e, warm=old is not None and not old.pool.stats().get(
+                    "cold", True))
+                if fresh is None:
+                    continue  # the old version (if any) keeps serving
+                self._active[mid] = fresh
+                if old is not None:
+                    log.info("module %s: %s replaced by %s", mid, old.entry.state.version,
+                             e.state.version)
+                    self._retire(old)
+
+    def _replaced(self, am: ActiveModule, e: ModuleEntry) -> bool:
+        return (e.state.path != am.entry.state.path or e.state.version != am.entry.state.version
+                or self._runtime_for(e)[0] != am.runtime)
+
+    async def _open(self, e: ModuleEntry, *, warm: bool) -> ActiveModule | None:
+        name, runtime = self._runtime_for(e)
+        holds = module_dirs.hold(self.state.paths, Path(e.state.path))
+        try:
+            image = prepare_module(e, self.state.paths)
+            # validated and compiled now (prepare_module); workers start on the module's
+            # first request (idle modules cost no processes), or now when it replaces a
+            # version that was serving, so its phones never wait for a cold start
+            pool = await runtime.open_pool(image, lazy=True)
+            if warm:
+                await pool.warm()
+        except Exception as exc:  # one broken module must not stop the others
+            log.error("module %s: cannot start its sandbox: %s", e.id, exc)
+            if holds is not None:
+                holds.close()
+            return None
+        return ActiveModule(e, image, pool, runtime=name, holds=holds)
+
+    def _retire(self, am: ActiveModule) -> None:
+        """Close `am`'s pool once the calls already inside it are done (bounded)."""
+        runtime = self.runtimes.get(am.runtime, self.runtime)
+        runtime.nursery.start_soon(_close_when_idle, am)
 
     def _runtime_for(self, entry: ModuleEntry) -> tuple[str, Runtime]:
         if self._single:
@@ -165,7 +188,7 @@ class Engine:
         generated = {}
         for name in names:
             call = ScriptCall(ScriptKind.DIALPLAN, f"dialplans/{name}.php", variables)
-            outcome = await am.pool.run(call, NoCapabilities("a dialplan script"))
+            outcome = await am.pool.run(call, CapabilityBroker(ScriptKind.DIALPLAN))
             if outcome.action is Action.DONE:
                 generated[name] = outcome.body.decode("utf-8", "replace").strip()
             else:
@@ -183,6 +206,10 @@ class Engine:
                 am.id, f"{am.consecutive_failures} consecutive failures; last: {reason}")
             await self.refresh()
 
+    async def run_once(self, am: ActiveModule, call: ScriptCall) -> ScriptOutcome:
+        """A one-off script of the module (firmware preprocessing) on its runtime."""
+        return await self.runtimes[am.runtime].run_once(am.image, call)
+
     @staticmethod
     def record_success(am: ActiveModule) -> None:
         am.consecutive_failures = 0
@@ -191,4 +218,22 @@ class Engine:
         async with self._lock:
             for am in self._active.values():
                 await am.pool.aclose()
+                if am.holds is not None:
+                    am.holds.close()
             self._active.clear()
+
+
+RETIRE_AFTER = 30.0  # seconds a replaced pool may take to finish the calls inside it
+
+
+async def _close_when_idle(am: ActiveModule) -> None:
+    with trio.move_on_after(RETIRE_AFTER):
+        while True:
+            stats = am.pool.stats()
+            if not stats.get("busy") and not stats.get("queued"):
+                break
+            await trio.sleep(0.02)
+    with trio.CancelScope(shield=True):
+        await am.pool.aclose()
+    if am.holds is not None:
+        am.holds.close()  # its files may now be collected (module_dirs)

@@ -23,10 +23,13 @@ import secrets
 import shutil
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from provhost.engine import Engine, NoCapabilities
+import trio
+
+from provhost.engine import Engine
 from provhost.hoststate import HostState
 from provhost.moduleformat.model import FirmwareType
 from provhost.runtime.interface import Action, ScriptCall, ScriptKind
@@ -94,30 +97,25 @@ async def upload(engine: Engine, module_id: str, slot: str, source: Path, filena
         raise FirmwareError(f"module {module_id}: slot {slot} has no preprocessing script")
     root = am.image.firmware_dir
     staging = root / f".staging-{secrets.token_hex(6)}"
-    inbox, outbox = staging / "in", staging / "out"
+    outbox = staging / "out"
     try:
-        for d in (staging, inbox, outbox):
-            d.mkdir(mode=0o755)
-            d.chmod(0o755)  # the sandbox user must reach them
-        infile = inbox / safe_upload_name(filename)
-        shutil.copyfile(source, infile)
-        infile.chmod(0o644)
-        size = infile.stat().st_size
+        # the copy (up to the API's 64 MiB) and the checks below run in threads: the
+        # loop keeps answering phones meanwhile
+        infile, size = await trio.to_thread.run_sync(_stage, staging, source, filename)
         call = ScriptCall(ScriptKind.FIRMWARE, script, {
             "FW_INFILE": str(infile), "FW_OUTDIR": str(outbox), "FW_VERIFY": int(verify),
             "FW_IDENT": slot, "MODULE_ID": module_id,
         }, timeout=SCRIPT_TIMEOUT)
-        outcome = await am.pool.run(call, NoCapabilities("a firmware script"))
+        outcome = await engine.run_once(am, call)
         if outcome.action is Action.REJECT:
             raise FirmwareError(f"{script} rejected the file: {outcome.error or 'no reason given'}",
                                 outcome.log)
         if outcome.action is not Action.ACCEPT:
             raise FirmwareError(f"{script} failed: {outcome.error}", outcome.log)
-        bad = unsafe_entries(outbox)
+        bad, files = await trio.to_thread.run_sync(_inspect, outbox)
         if bad:
             raise FirmwareError(f"{script} produced entries that are not plain files: "
                                 f"{', '.join(bad[:5])}")
-        files = content_files(outbox)
         if not files:
             raise FirmwareError(f"{script} accepted the file but wrote no files to $FW_OUTDIR",
                                 outcome.log)
@@ -130,12 +128,39 @@ async def upload(engine: Engine, module_id: str, slot: str, source: Path, filena
                                   verify)
         engine.state.store.put_firmware_slot(state)
         if old is not None:
-            shutil.rmtree(contents / old, ignore_errors=True)
+            _remove_content(root, old)
         log.info("module %s slot %s: accepted %s (%d bytes) as %s", module_id, slot,
                  filename, size, content_id)
         return UploadResult(state, files, outcome.log)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        with trio.CancelScope(shield=True):
+            await trio.to_thread.run_sync(partial(shutil.rmtree, staging, ignore_errors=True))
+
+
+def _stage(staging: Path, source: Path, filename: str) -> tuple[Path, int]:
+    """The upload's copy in a fresh staging directory the sandbox user can reach
+    (blocking: runs in a thread)."""
+    inbox, outbox = staging / "in", staging / "out"
+    for d in (staging, inbox, outbox):
+        d.mkdir(mode=0o755)
+        d.chmod(0o755)  # the sandbox user must reach them
+    infile = inbox / safe_upload_name(filename)
+    shutil.copyfile(source, infile)
+    infile.chmod(0o644)
+    return infile, infile.stat().st_size
+
+
+def _inspect(outbox: Path) -> tuple[list[str], list[str]]:
+    """(entries that are not plain files or directories, the files) of the script's output."""
+    return unsafe_entries(outbox), content_files(outbox)
+
+
+def _remove_content(root: Path, content_id: str) -> None:
+    """Remove replaced content.  Transfers still sending it hold it open (one descriptor
+    per transfer, server/file_adapter.OpenFile), so unlinking it now takes nothing from
+    them: the kernel frees it when the last of them closes.  Runs on the loop, so no
+    request can resolve the old path between here and its open."""
+    shutil.rmtree(root / CONTENT / content_id, ignore_errors=True)
 
 
 def _slot_of(service: HostState, module_id: str, slot: str) -> tuple[Path, FirmwareType]:
@@ -155,7 +180,7 @@ def clear(service: HostState, module_id: str, slot: str) -> None:
     old = _unlink_slot(root, slot)
     service.store.clear_firmware_slot(module_id, slot)
     if old is not None:
-        shutil.rmtree(root / CONTENT / old, ignore_errors=True)
+        _remove_content(root, old)
 
 
 def _swap(root: Path, slot: str, content_id: str) -> str | None:

@@ -26,6 +26,7 @@ from provhost.auth.digest import ReplayGuard
 from provhost.auth.nonce_key import PHONE_AUTH_KEY_FILE, load_or_create_key
 from provhost.mac import MacError, normalize_mac, pretty_mac
 from provhost.moduleapi.dialplan_data import build_dialplan_data
+from provhost.moduleapi.module_globals import unpack_all
 from provhost.paths import Paths
 from provhost.registry import Registry
 from provhost.store import Store, open_store
@@ -78,6 +79,15 @@ class Snapshot:
         data = build_dialplan_data(extensions, self._store.list_outbound_prefixes())
         digest = hashlib.sha256(json.dumps(data).encode()).hexdigest()
         return DialplanInput(data, digest, self.settings)
+
+    @cached_property
+    def _module_globals(self) -> dict[str, dict[str, bytes]]:
+        return self._store.module_globals()
+
+    def module_globals(self, module_id: str) -> dict[str, Any]:
+        """The module's persistent globals (setModuleVar), unpacked once per change."""
+        return self.derived(("module_globals", module_id), lambda: unpack_all(
+            self._module_globals.get(module_id, {})))
 
     def derived(self, key: Any, build: Callable[[], T]) -> T:
         """A value derived from this snapshot (a module's shared globals), built once."""

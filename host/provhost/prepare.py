@@ -16,8 +16,8 @@ import shutil
 from pathlib import Path
 
 from provhost.moduleformat.model import FormatError
+from provhost.moduleformat.names import TESTS_DIR
 from provhost.moduleformat.templates import compile_template_bytes
-from provhost.moduletest.sequence import TESTS_DIR
 from provhost.paths import Paths
 from provhost.registry import ModuleEntry
 from provhost.runtime.interface import ModuleImage

@@ -10,14 +10,18 @@ import base64
 import dataclasses
 import tempfile
 import zipfile
+from functools import partial
 from pathlib import Path
 from typing import Any
+
+import trio
 
 from provhost import settings as settings_mod
 from provhost import signing
 from provhost.auth.nonce_key import PHONE_AUTH_KEY_FILE, KeyFileError
 from provhost.hoststate import HostState, PhoneAuthContext
 from provhost.mac import MacError, normalize_mac, pretty_mac
+from provhost.moduleapi.module_globals import unpack_all
 from provhost.moduleformat.archive import extract_module
 from provhost.moduleformat.loader import check_module
 from provhost.moduleformat.model import FormatError
@@ -55,6 +59,7 @@ def module_view(e: ModuleEntry) -> dict[str, Any]:
         "quarantined": e.state.quarantined,
         "runtime": e.state.runtime or "",  # pinned runtime; "" = the default for its kind
         "phone_types": [t.ident for t in e.module.phone_types],
+        "dev": e.state.dev_source,  # `module dev`: the directory being edited
     }
 
 
@@ -88,6 +93,23 @@ def phone_auth_view(p: PhoneRecord, *, reveal: bool = False) -> dict[str, Any]:
     if reveal:
         view["password"] = p.provision_password
     return view
+
+
+def _choices_of(name: str) -> list[str]:
+    """The values a setting accepts when they are few: found by asking its own check."""
+    candidates = ("1", "0", "native", "wasm", "off", "new")
+    accepted = []
+    for value in candidates:
+        try:
+            if settings_mod.validate(name, value) == value:
+                accepted.append(value)
+        except settings_mod.SettingError:
+            pass
+    try:  # a free-form setting (text, numbers) accepts something outside the list too
+        settings_mod.validate(name, "2")
+        return []
+    except settings_mod.SettingError:
+        return accepted if len(accepted) >= 2 else []
 
 
 class Service:
@@ -132,6 +154,15 @@ class Service:
             raise ServiceError(f"unknown setting {name!r}; known: {', '.join(sorted(values))}")
         return values[name]
 
+    def setting_list(self) -> list[dict[str, Any]]:
+        """Every setting with its description, default, current value and, for a setting
+        with a fixed set of values, those values (for forms)."""
+        values = self.settings()
+        return [{"name": s.name, "value": values[s.name], "default": s.default,
+                 "help": s.help, "module_visible": s.module_visible,
+                 "choices": _choices_of(s.name)}
+                for s in settings_mod.SETTINGS.values()]
+
     def setting_set(self, name: str, value: str) -> str:
         normalised = self._guard(settings_mod.validate, name, value)
         self.store.set_setting(name, normalised)
@@ -150,6 +181,28 @@ class Service:
         entry = self._guard(self.registry.install, source, allow_unsigned=allow, force=force)
         return module_view(entry)
 
+    def module_dev(self, source: Path, *, allow_unsigned: bool = False) -> dict[str, Any]:
+        """Run a module from its author's directory (a validated snapshot, renewed by
+        module_reload); only where unsigned modules are allowed."""
+        if not (allow_unsigned or self.setting_get("ALLOW_UNSIGNED_MODULES") == "1"):
+            raise ServiceError("a module in development is unsigned: allow it explicitly "
+                               "(--allow-unsigned, or the setting ALLOW_UNSIGNED_MODULES)")
+        return module_view(self._guard(self.registry.install_dev, source))
+
+    def module_reload(self, module_id: str) -> dict[str, Any]:
+        """Re-read a module in development; the previous snapshot stays on any error."""
+        return module_view(self._guard(self.registry.reload, module_id))
+
+    async def module_install_off_loop(self, source: Path, *, allow_unsigned: bool = False,
+                                      force: bool = False) -> dict[str, Any]:
+        """module_install for a server: unpacking and signature checking run in a thread,
+        so the loop keeps answering phones; the store is written on the loop."""
+        allow = allow_unsigned or self.setting_get("ALLOW_UNSIGNED_MODULES") == "1"
+        trusted = self.store.trusted_keys()
+        staged = await trio.to_thread.run_sync(partial(
+            self._guard, self.registry.stage, source, allow_unsigned=allow, trusted=trusted))
+        return module_view(self._guard(self.registry.commit, staged, force=force))
+
     def module_remove(self, module_id: str) -> None:
         self._guard(self.registry.remove, module_id)
 
@@ -164,6 +217,11 @@ class Service:
 
     def module_runtime(self, module_id: str, runtime: str | None) -> dict[str, Any]:
         return module_view(self._guard(self.registry.set_runtime, module_id, runtime))
+
+    def module_vars(self, module_id: str) -> dict[str, Any]:
+        """A module's persistent globals (setModuleVar), for administrators."""
+        self._guard(self.registry.get, module_id)
+        return unpack_all(self.store.module_globals(module_id).get(module_id, {}))
 
     def module_check(self, source: Path) -> list[dict[str, Any]]:
         return [{**dataclasses.asdict(p), "text": str(p)} for p in check_module(source)]

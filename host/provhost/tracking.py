@@ -15,11 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from provhost.engine import Engine
+import trio
+
+from provhost.engine import ActiveModule, Engine
+from provhost.hoststate import HostState, Snapshot
 from provhost.mac import pretty_mac
 from provhost.moduleapi.fingerprint import config_fingerprint
 from provhost.moduleapi.variables import phone_vars, settings_vars
-from provhost.store.base import Line, PhoneRecord
+from provhost.store import thread_store
+from provhost.store.base import Line, PhoneRecord, User
 
 __all__ = ["PhoneState", "config_fingerprint", "phone_states", "stale_phones"]
 
@@ -39,26 +43,53 @@ class PhoneState:
                 "resync_at": phone.resync_at}
 
 
+@dataclass(frozen=True)
+class _Inputs:
+    """What the store says about every phone: read in a thread on its own connection."""
+
+    phones: list[PhoneRecord]
+    lines: dict[str, list[Line]]
+    users: dict[int, User]
+
+
+def _read_inputs(state: HostState) -> _Inputs:
+    """Phones, their lines (one query for all, not one per phone) and users, on a
+    connection of this thread's own: the loop's connection stays the loop's."""
+    with thread_store(state.store, state.paths.database) as store:
+        return _Inputs(store.list_phones(), lines_by_phone(store.list_lines()),
+                       {u.id: u for u in store.list_users()})
+
+
 async def phone_states(engine: Engine) -> list[tuple[PhoneRecord, PhoneState]]:
-    """Every phone with the fingerprint its configuration would have now."""
-    state = engine.state
-    snapshot = state.snapshot()
+    """Every phone with the fingerprint its configuration would have now.
+
+    Reading the store and hashing run in threads; only the modules' dialplans (which may
+    need their sandbox, and only modules that have phones) are made on the loop."""
+    snapshot = engine.state.snapshot()
+    inputs = await trio.to_thread.run_sync(_read_inputs, engine.state)
+    active = {am.id: am for am in engine.chain()}
+    dialplans: dict[str, dict[str, str]] = {}
+    for mid in sorted({p.module_id for p in inputs.phones} & active.keys()):
+        dialplans[mid] = await engine.dialplans(active[mid], snapshot.dialplan)
+    return await trio.to_thread.run_sync(_fingerprints, inputs, active, dialplans, snapshot)
+
+
+def _fingerprints(inputs: _Inputs, active: dict[str, ActiveModule],
+                  dialplans: dict[str, dict[str, str]],
+                  snapshot: Snapshot) -> list[tuple[PhoneRecord, PhoneState]]:
     visible = settings_vars(snapshot.settings)
-    dialplan_input = snapshot.dialplan
-    users = {u.id: u for u in state.store.list_users()}
-    lines = lines_by_phone(state.store.list_lines())  # one query, not one per phone
     out = []
-    for phone in state.store.list_phones():
-        am = engine.get(phone.module_id)
+    for phone in inputs.phones:
+        am = active.get(phone.module_id)
         ptype = am.entry.module.phone_type(phone.phone_type) if am is not None else None
         if am is None or ptype is None:
-            state = PhoneState(phone.mac, None, False,
-                               f"module {phone.module_id} or type {phone.phone_type} inactive")
-            out.append((phone, state))
+            out.append((phone, PhoneState(
+                phone.mac, None, False,
+                f"module {phone.module_id} or type {phone.phone_type} inactive")))
             continue
-        dialplans = await engine.dialplans(am, dialplan_input)
-        config = phone_vars(phone, ptype, lines.get(phone.mac, []), users, dialplans)
-        expected = config_fingerprint(am.id, am.entry.state.version, config, visible,
+        config = phone_vars(phone, ptype, inputs.lines.get(phone.mac, []), inputs.users,
+                            dialplans[am.id])
+        expected = config_fingerprint(am.id, am.entry.build, config, visible,
                                       dict(snapshot.content_ids(am.id)))
         if phone.config_fingerprint is None:
             reason = "never fetched its configuration"

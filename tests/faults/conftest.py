@@ -68,6 +68,12 @@ class Running:
             r = await self.api.put(f"/modules/{module_id}/runtime", json={"runtime": runtime})
             assert r.status_code == 200 and r.json()["runtime"] == runtime, r.text
 
+    async def start_pools(self) -> None:
+        """One request through the whole chain: modules' worker pools start on their first
+        request (lazily), so a test that watches workers makes one first."""
+        async with httpx.AsyncClient(timeout=30) as client:
+            await client.get(self.url("/provhost-start-pools.txt"))
+
     async def last_trace(self) -> dict[str, Any]:
         r = await self.api.get("/traces", params={"limit": 1})
         return r.json()[0]

@@ -36,6 +36,7 @@ def asleep(pid: int) -> bool:
 async def test_worker_killed_mid_request_fails_over_to_the_next_module(
         server: Running, caplog: pytest.LogCaptureFixture, victim: str) -> None:
     await server.install("napper", NAPPER, sequence="1")
+    await server.start_pools()
     server.svc.phone_add(OTHER_MAC, "spa504g")
     before = await wait_for(lambda: len(sandbox_workers("napper")) == 2 and sandbox_workers("napper"),
                             "the napper pool's two workers")
@@ -87,6 +88,7 @@ async def test_worker_killed_while_idle_costs_no_request(
         server: Running, caplog: pytest.LogCaptureFixture) -> None:
     """A worker that dies between requests is replaced; no phone's request pays for it."""
     await server.install("napper", NAPPER, sequence="1")
+    await server.start_pools()
     before = await wait_for(lambda: len(sandbox_workers("napper")) == 2 and sandbox_workers("napper"),
                             "the napper pool's two workers")
     server.svc.phone_add(OTHER_MAC, "spa504g")

@@ -136,11 +136,63 @@ def test_at_lines_are_never_expanded() -> None:
 
 
 def test_split_expansions_rule() -> None:
+    # `{g (1)}` is a PHP call with a blank before its parenthesis: an expansion since the
+    # rule accepts any PHP expression (it used to be text); a leading blank keeps `{ $x}` text
     pieces = split_expansions("a{$b}c{f(1)}{ $x}{g (1)}{$}")
     assert [(p.text, p.is_expr, p.column) for p in pieces] == [
         ("a", False, 1), ("$b", True, 2), ("c", False, 6), ("f(1)", True, 7),
-        ("{ $x}{g (1)}{$}", False, 13),
+        ("{ $x}", False, 13), ("g (1)", True, 18), ("{$}", False, 25),
     ]
+
+
+def test_braces_hold_any_php_expression(tmp_path: Path) -> None:
+    """Casts, arithmetic, ternaries, string literals, unary operators and parentheses
+    expand, as the module contract promises; JSON and other text beside them stays text."""
+    template = (
+        "$TZ = 3600; $N = 2; $S = 'ab';\n"
+        "gmt={(int) $TZ} min={$TZ / 60} h={(string) ($TZ / 3600)}\n"
+        "t={$N > 1 ? 'many' : 'one'} e={$missing ?? 'none'} f={$N ?: 0}\n"
+        "c={'<' . $S . '>'} d={\"x{$S}\"} n={-$N} b={!$N ? 'no' : 'yes'} p={($N + 1) * 2}\n"
+        '{"json": {"a": [1, 2]}, "tz": {(int) $TZ}} {"v": "$S"} {"k": $S} {1} {"x"} {}\n'
+        "{ $N } {$} {PHP_EOL} k={strtoupper($S)}{count([1, 2, 3])}\n"
+    )
+    lines = template.split("\n", 1)
+    template = "@ " + lines[0] + "\n" + lines[1]
+    assert render(tmp_path, template) == (
+        "gmt=3600 min=60 h=1\n"
+        "t=many e=none f=2\n"
+        "c=<ab> d={\"xab\"} n=-2 b=yes p=6\n"  # a string alone stays text
+
+        '{"json": {"a": [1, 2]}, "tz": 3600} {"v": "$S"} {"k": $S} {1} {"x"} {}\n'
+        "{ $N } {$} {PHP_EOL} k=AB3\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expr"),
+    [
+        ("(int) $TIMEZONE_OFFSET", True), ("$a * 60", True), ("'x' . $b", True),
+        ("($a + 1) * 2", True), ("-$x", True), ("$a ? 'y' : 'n'", True),
+        ("f($a, b: 2)", True), ("$a::B", True), ("new \\DateTime()", True),
+        ('"json": 1', False), ('"a": [1, 2]', False), ('"k": $v', False), ("1", False),
+        ('"x"', False), ("", False), (" $x", False), ("$", False), ("PHP_EOL", False),
+        ("1; $b", False), ("(int) {strval(1)}", False), ("a: b", False), ("# $x", False),
+    ],
+)
+def test_expression_heuristic(text: str, expr: bool) -> None:
+    piece = split_expansions("{" + text + "}")[0]
+    assert piece.is_expr is expr
+    if expr:
+        assert piece.text == text
+    else:
+        assert ("{" + text + "}").startswith(piece.text) and piece.text.startswith("{")
+
+
+def test_bundled_polycom_gmt_offset_is_evaluated(tmp_path: Path) -> None:
+    """The bug that motivated the rule: the Polycom template's cast used to come out as text."""
+    line = '  <tcpIpApp tcpIpApp.sntp.gmtOffset="{(int) $TIMEZONE_OFFSET}"/>\n'
+    out = render(tmp_path, "@ $TIMEZONE_OFFSET = '-18000';\n" + line)
+    assert out == '  <tcpIpApp tcpIpApp.sntp.gmtOffset="-18000"/>\n'
 
 
 def test_expression_strings(tmp_path: Path) -> None:

@@ -15,7 +15,6 @@ import pytest
 from provhost.runtime.interface import Action, ModuleImage, ScriptCall, ScriptKind, ScriptOutcome
 from provhost.runtime.native import NativeConfig, NativeRuntime
 
-from ..runtime.conftest import RecordingBroker
 from .conftest import BUNDLED, Bmp, png_size, write_ppm
 
 WHITE, BLACK, RED = (255, 255, 255), (0, 0, 0), (200, 0, 0)
@@ -36,11 +35,10 @@ class Slots:
         self.runs += 1
         out = self.tmp / f"out{self.runs}"
         out.mkdir()
-        pool = await self.runtime.open_pool(self.image)
         call = ScriptCall(ScriptKind.FIRMWARE, f"firmware/{script}", {
             "FW_INFILE": str(infile), "FW_OUTDIR": str(out), "FW_VERIFY": verify,
             "FW_IDENT": slot}, timeout=30.0)
-        return await pool.run(call, RecordingBroker()), out
+        return await self.runtime.run_once(self.image, call), out
 
 
 @pytest.fixture

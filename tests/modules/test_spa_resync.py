@@ -85,8 +85,18 @@ async def test_linksys_and_generic_types_keep_sip_notify(chain: Chain) -> None:
         methods[ptype.ident] = (options["RESYNC"], options.get("SIPNOTIFY_auth"))
     web = ("spa", None)
     notify = ("SIPNOTIFY", "none")
+    # cisco-spa 1.2.0: the SPA51x, the ATAs and the multiplatform (3PCC) phones and ATAs;
+    # the multiplatform ones answer the NOTIFY's challenge with the line (auto)
+    mpp = ("SIPNOTIFY", "auto")
     assert methods == {
         "spa301": web, "spa303": web, "spa501g": web, "spa502g": web, "spa504g": web,
         "spa508g": web, "spa509g": web, "spa525g": web,
         "spa921": notify, "spa922": notify, "spa941": notify, "spa942": notify,
-        "spa962": notify, "spa_generic": notify}
+        "spa962": notify, "spa512g": notify, "spa514g": notify,
+        "pap2t": notify, "spa112": notify, "spa122": notify, "spa2102": notify,
+        "spa3102": notify, "spa8000": notify,
+        **{t: mpp for t in ("cp6821", "cp6841", "cp6851", "cp6861", "cp6871", "cp7811",
+                            "cp7821", "cp7832", "cp7841", "cp7861", "cp8811", "cp8832",
+                            "cp8841", "cp8845", "cp8851", "cp8861", "cp8865", "ata191",
+                            "ata192", "cisco_mpp_generic")},
+        "spa_generic": notify}

@@ -9,7 +9,7 @@ import pytest
 import trio
 from provhost.runtime.interface import Action, ScriptCall, ScriptKind
 
-from .conftest import ModuleDir, RecordingBroker
+from .conftest import ModuleDir
 
 SCRIPT = """
 anytoppm "$FW_INFILE" _tmp/logo.ppm || reject_firmware "not an image"
@@ -34,11 +34,10 @@ async def test_accepting_script_converts_with_netpbm(runtime, module: ModuleDir,
     module.write("firmware/logo.sh", SCRIPT)
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    pool = await runtime.open_pool(module.image)
     call = ScriptCall(ScriptKind.FIRMWARE, "firmware/logo.sh", {
         "FW_INFILE": str(upload), "FW_OUTDIR": str(out_dir), "FW_VERIFY": 1,
         "FW_IDENT": "logo_bw"})
-    out = await pool.run(call, RecordingBroker())
+    out = await runtime.run_once(module.image, call)
     assert out.action is Action.ACCEPT, (out.error, out.log)
     assert (out_dir / "logo.bmp").read_bytes()[:2] == b"BM"
     assert not (out_dir / "_tmp").exists()
@@ -51,11 +50,10 @@ async def test_rejecting_script_leaves_nothing(runtime, module: ModuleDir, tmp_p
     bogus.write_text("this is not an image")
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    pool = await runtime.open_pool(module.image)
     call = ScriptCall(ScriptKind.FIRMWARE, "firmware/logo.sh", {
         "FW_INFILE": str(bogus), "FW_OUTDIR": str(out_dir), "FW_VERIFY": 1,
         "FW_IDENT": "logo_bw"})
-    out = await pool.run(call, RecordingBroker())
+    out = await runtime.run_once(module.image, call)
     assert (out.action, out.error) == (Action.REJECT, "not an image")
     assert list(out_dir.iterdir()) == []
 
@@ -68,10 +66,9 @@ async def test_shell_script_has_no_network_and_no_decision_is_an_error(
     """)
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    pool = await runtime.open_pool(module.image)
     call = ScriptCall(ScriptKind.FIRMWARE, "firmware/net.sh", {
         "FW_INFILE": str(upload), "FW_OUTDIR": str(out_dir)})
-    out = await pool.run(call, RecordingBroker())
+    out = await runtime.run_once(module.image, call)
     assert out.action is Action.ERROR and "without accept_firmware" in out.error
     assert list(out_dir.iterdir()) == []
 
@@ -98,8 +95,7 @@ async def test_php_script_runs_tools_and_accepts(runtime, module: ModuleDir, upl
     module.write("firmware/logo.php", PHP_SCRIPT)
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    pool = await runtime.open_pool(module.image)
-    out = await pool.run(_call("firmware/logo.php", upload, out_dir), RecordingBroker())
+    out = await runtime.run_once(module.image, _call("firmware/logo.php", upload, out_dir))
     assert out.action is Action.ACCEPT, (out.error, out.log)
     assert (out_dir / "logo.bmp").read_bytes()[:2] == b"BM"
     assert (out_dir / "vars.txt").read_text() == "logo_bw 1 integer /fw/out"
@@ -112,8 +108,7 @@ async def test_php_script_rejects_with_its_reason(runtime, module: ModuleDir, tm
     bogus.write_text("plain text")
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    pool = await runtime.open_pool(module.image)
-    out = await pool.run(_call("firmware/logo.php", bogus, out_dir), RecordingBroker())
+    out = await runtime.run_once(module.image, _call("firmware/logo.php", bogus, out_dir))
     assert (out.action, out.error) == (Action.REJECT, "not an image (logo_bw)")
     assert list(out_dir.iterdir()) == []
 
@@ -126,8 +121,7 @@ async def test_php_script_crash_is_an_error_and_cleans(runtime, module: ModuleDi
     """)
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    pool = await runtime.open_pool(module.image)
-    out = await pool.run(_call("firmware/bad.php", upload, out_dir), RecordingBroker())
+    out = await runtime.run_once(module.image, _call("firmware/bad.php", upload, out_dir))
     assert out.action is Action.ERROR
     assert any("undefined_function_call" in line for line in out.log), out.log
     assert list(out_dir.iterdir()) == []
@@ -146,8 +140,7 @@ async def test_php_script_has_no_network_and_cannot_touch_its_module(
     """)
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    pool = await runtime.open_pool(module.image)
-    out = await pool.run(_call("firmware/evil.php", upload, out_dir), RecordingBroker())
+    out = await runtime.run_once(module.image, _call("firmware/evil.php", upload, out_dir))
     assert out.action is Action.ACCEPT, (out.error, out.log)
     net, module_write, etc, uid = (out_dir / "r.txt").read_text().split()
     assert (net, module_write, etc) == ("nonet", "ro", "noetc")
@@ -164,8 +157,7 @@ async def test_fork_bomb_in_firmware_script_is_contained(runtime, module: Module
     """)
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    pool = await runtime.open_pool(module.image)
-    out = await pool.run(_call("firmware/bomb.sh", upload, out_dir), RecordingBroker())
+    out = await runtime.run_once(module.image, _call("firmware/bomb.sh", upload, out_dir))
     # the process limit stops the bomb; the deadline or the script's own end finishes the call
     assert out.action in (Action.REJECT, Action.ERROR)
     # and nothing of it outlives the call: the PID namespace takes every process down
@@ -186,6 +178,5 @@ async def test_firmware_script_must_be_sh_or_php(runtime, module: ModuleDir, upl
     module.write("firmware/x.py", "print(1)")
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    pool = await runtime.open_pool(module.image)
-    out = await pool.run(_call("firmware/x.py", upload, out_dir), RecordingBroker())
+    out = await runtime.run_once(module.image, _call("firmware/x.py", upload, out_dir))
     assert out.action is Action.ERROR and ".sh or .php" in out.error

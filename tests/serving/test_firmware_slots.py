@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 import trio
+from provhost.tftp.packets import Ack, Data, Opcode, Request, encode
 
 from tests.tftp import client as tftp_client
 
@@ -201,3 +202,34 @@ async def test_firmware_over_tftp_past_block_65535(fw_server: Running) -> None:
     result = await tftp_client.get(fw_server.ports.tftp, f"/prov/fwtest/fw-{content_id}.bin",
                                    options={"blksize": "8", "windowsize": "64"})
     assert result.data == payload
+
+
+async def test_a_tftp_download_survives_an_upload_replacing_its_content(
+        fw_server: Running) -> None:
+    """The slot's content is replaced (old content removed) while a TFTP download of it is
+    under way: the download still gets every byte of what it started with (one open file
+    per transfer; it used to reopen the file per 64 KiB and fail once it was gone)."""
+    old = b"FWIMG" + bytes(range(256)) * 1200  # 307,205 bytes: several 64 KiB reads
+    async with _api(fw_server) as api:
+        content_id = (await api.put("/firmware/fwtest/fw", content=old)).json()["content_id"]
+        sock = await tftp_client.udp_socket()
+        try:
+            request = Request(Opcode.RRQ, f"/prov/fwtest/fw-{content_id}.bin", "octet", ())
+            await sock.sendto(encode(request), ("127.0.0.1", fw_server.ports.tftp))
+            first, server = await tftp_client.recv_packet(sock)  # block 1; no ACK yet
+            assert isinstance(first, Data) and first.block == 1
+            r = await api.put("/firmware/fwtest/fw", content=b"FWIMG new content")
+            assert r.status_code == 200 and r.json()["content_id"] != content_id
+            root = fw_server.svc.paths.firmware_dir / "fwtest" / ".content"
+            assert not (root / content_id).exists()  # the old content is gone from disk
+            received, packet = [first.payload], first
+            while len(packet.payload) == 512:
+                await sock.sendto(encode(Ack(packet.block)), server)
+                packet, _ = await tftp_client.recv_packet(sock)
+                assert isinstance(packet, Data), packet  # not an Error
+                if packet.block == (len(received) + 1) % 0x10000:
+                    received.append(packet.payload)
+            await sock.sendto(encode(Ack(packet.block)), server)
+        finally:
+            sock.close()
+    assert b"".join(received) == old

@@ -92,13 +92,16 @@ async def test_oversized_upload_is_413_before_the_chain(server: Running, tmp_pat
 
 
 async def test_upload_answered_with_a_file_is_refused(server: Running, tmp_path: Path) -> None:
-    # the Polycom provider answers /<mac>.cfg with a template: not a way to store uploads
-    await _booted_polycom(server, tmp_path)
-    status, _ = await curl("-X", "PUT", "--data-binary", "x", server.url(f"/{MAC}.cfg"))
+    # the SPA provider answers its profile path with a template whatever the method: not a
+    # way to store uploads (the Polycom provider, used here before polycom 1.3.0, now
+    # passes uploads of its master file on)
+    server.svc.phone_add("0004f2a0b0c1", "spa504g")
+    path = "/Cisco/SPA504G/0004f2a0b0c1.cfg"
+    status, _ = await curl("-X", "PUT", "--data-binary", "x", server.url(path))
     assert status == 403
     async with _client(server) as api:
         traces = (await api.get("/traces", params={"limit": 5})).json()
-    trace = next(t for t in traces if t["path"] == f"/{MAC}.cfg")
+    trace = next(t for t in traces if t["path"] == path)
     assert trace["status"] == "refused"
     assert any("answered an upload with template" in s["detail"] for s in trace["steps"])
 

@@ -58,15 +58,16 @@ async def get(
     mode: str = "octet",
     options: dict[str, str] | None = None,
     sock: trio.socket.SocketType | None = None,
+    host: str = HOST,
 ) -> Result:
-    """Download `path`; ACKs each window as RFC 7440 prescribes."""
+    """Download `path` from host:port; ACKs each window as RFC 7440 prescribes."""
     options = options or {}
     own = sock is None
     sock = sock or await udp_socket()
     result = Result()
     try:
         request = Request(Opcode.RRQ, path, mode, tuple(options.items()))
-        await sock.sendto(encode(request), (HOST, port))
+        await sock.sendto(encode(request), (host, port))
         blksize, window = 512, 1
         chunks: list[bytes] = []
         received = 0

@@ -88,7 +88,7 @@ async def test_bundled_modules_answer_identically(paths: Paths, tmp_path: Path):
     shutil.copytree(paths.data_dir, copy.data_dir)
     native = await answers(paths, lambda: NativeRuntime(NativeConfig(workers_per_pool=1)))
     wasm = await answers(copy, lambda: WasmRuntime(WasmConfig(workers_per_pool=1)))
-    served = [a for a in native if a[1] == "served"]
+    served = [a for a in native if a[2] == "served"]
     assert len(served) >= 6, native  # the comparison covers real configurations
     for n, w in zip(native, wasm, strict=True):
         assert w == n, n[0]

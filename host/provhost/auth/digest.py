@@ -56,7 +56,6 @@ ALGORITHMS = ("SHA-256", "MD5")  # offered in this order (most preferred first)
 NONCE_LIFETIME = 300  # seconds a nonce is accepted
 MAX_SKEW = 30  # seconds a nonce's timestamp may lie in the future (clock steps)
 SALT_SIZE = 8
-STALE_REASON = "stale nonce"  # Answer.reason of a 401 that must carry stale=true
 
 _TAG_SIZE = 16
 _NONCE_SIZE = 8 + SALT_SIZE + _TAG_SIZE

@@ -48,7 +48,9 @@ from provhost.chain.trace import ModuleStep, Trace, TraceLog
 from provhost.engine import ActiveModule, Engine
 from provhost.hoststate import Snapshot
 from provhost.mac import MacError, normalize_mac, pretty_mac
+from provhost.moduleapi.capabilities import CapabilityBroker
 from provhost.moduleapi.fingerprint import config_fingerprint
+from provhost.moduleapi.module_globals import set_module_var
 from provhost.moduleapi.variables import (
     phone_vars,
     provision_defaults,
@@ -87,7 +89,8 @@ class ProvisioningRequest:
 
 
 class _RequestBroker:
-    """Capabilities of a provider script, bound to one request and one module.
+    """The handler set of a provider script (moduleapi/capabilities.py), bound to one
+    request and one module.
 
     Per-phone credentials (auth/digest.py): associatePhone() for a phone whose
     credentials are *required* fails unless an HTTP(S) request carries a valid digest
@@ -104,19 +107,19 @@ class _RequestBroker:
         # the served answer carried the phone's provisioning password (pending -> required)
         self.credentials_delivered = False
 
-    async def call(self, function: str, args: list[Any]) -> Any:
-        if function == "associatePhone" and len(args) == 2:
-            return self._associate(str(args[0]), str(args[1]))
-        if function == "setMarker" and len(args) == 2:
-            try:
-                self.prov.markers.set(self.req.client_ip, str(args[0]), args[1])
-            except MarkerError as e:
-                raise BrokerError(f"setMarker: {e}") from None
-            self.trace.markers_set[str(args[0])] = str(args[1])
-            return None
-        raise BrokerError(f"{function}() is not available to a provider script")
+    def set_marker(self, name: str, value: Any) -> None:
+        try:
+            self.prov.markers.set(self.req.client_ip, name, value)
+        except MarkerError as e:
+            raise BrokerError(f"setMarker: {e}") from None
+        self.trace.markers_set[name] = str(value)
 
-    def _associate(self, mac_text: str, ident: str) -> dict[str, Any]:
+    def set_module_var(self, name: str, value: Any) -> None:
+        if self.req.review:  # a replay records nothing
+            return
+        set_module_var(self.prov.state.store, self.am.id, name, value)
+
+    def associate_phone(self, mac_text: str, ident: str) -> dict[str, Any]:
         try:
             mac = normalize_mac(mac_text)
         except MacError as e:
@@ -316,7 +319,7 @@ class Provisioner:
         dialplans = await self.engine.dialplans(am, snapshot.dialplan)
         variables = request_vars(
             path=path, proto=req.proto, client_ip=req.client_ip, method=req.method,
-            headers=req.headers, markers=markers,
+            headers=req.headers, markers={**snapshot.module_globals(am.id), **markers},
             module=self.engine.module_vars(am, snapshot, dialplans),
             upload_size=None if req.upload is None else len(req.upload),
             server_ip=req.server_ip, tftp_options=req.options, settings=settings,
@@ -326,7 +329,7 @@ class Provisioner:
             call = ScriptCall(ScriptKind.PROVIDER, script, variables, self.script_timeout)
             started = time.perf_counter()
             try:
-                outcome = await am.pool.run(call, broker)
+                outcome = await am.pool.run(call, CapabilityBroker(ScriptKind.PROVIDER, broker))
             except PoolOverloaded:
                 trace.steps.append(ModuleStep(am.id, script, "busy", 0.0, "module overloaded"))
                 return Busy(f"module {am.id} is overloaded", module=am.id)
@@ -347,6 +350,12 @@ class Provisioner:
                 if not req.review:  # a replay's failures are reported, not held against it
                     await self.engine.record_failure(am, f"{script}: {reason}")
                 return None
+            if outcome.action is Action.SEND_UPLOAD and req.upload is None:
+                answer = self._stored_upload_answer(am, broker, outcome, step)
+                if answer is None:
+                    continue
+                self.engine.record_success(am)
+                return answer  # a phone's own file: not a configuration it read
             if req.upload is not None or outcome.action is Action.UPLOAD:
                 # (a module that predates uploads may answer a PUT like a GET: logged as an
                 # error step, not held against it)
@@ -390,6 +399,25 @@ class Provisioner:
         step.detail = f"a provider may not end with {outcome.action.value}"
         return None
 
+    def _stored_upload_answer(self, am: ActiveModule, broker: _RequestBroker, outcome: Any,
+                              step: ModuleStep) -> Answer | None:
+        """sendUpload(): a file the associated phone uploaded earlier, or not found.
+
+        Only after associatePhone() in this request (so the phone's provisioning
+        credentials were checked): a module cannot read other phones' files by name."""
+        if broker.phone_config is None:
+            step.decision, step.detail = "error", "sendUpload() before associatePhone()"
+            log.error("module %s: %s", am.id, step.detail)
+            return None
+        mac, name = broker.phone_config["MAC"], outcome.file or ""
+        try:
+            data = self.state.uploads().read(mac, name)
+        except UploadRefused as e:
+            step.detail = str(e)
+            return NotFound(am.id)
+        step.detail = f"uploaded file {name} of {mac} ({len(data)} bytes)"
+        return Served(body=data, content_type=content_type_for(name), module=am.id)
+
     def _upload_answer(self, am: ActiveModule, req: ProvisioningRequest, outcome: Any,
                        step: ModuleStep) -> Answer | None:
         """An upload request may only be stored, refused as not found, or passed on."""
@@ -418,7 +446,7 @@ class Provisioner:
     def _record_config(self, am: ActiveModule, config: dict[str, Any],
                        snapshot: Snapshot, *, delivered: bool) -> None:
         mac = config["MAC"]
-        fp = config_fingerprint(am.id, am.entry.state.version, config,
+        fp = config_fingerprint(am.id, am.entry.build, config,
                                 settings_vars(snapshot.settings), snapshot.content_ids(am.id))
         store = self.state.store
         store.record_config(mac, config, fp)

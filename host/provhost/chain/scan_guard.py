@@ -223,6 +223,11 @@ class ScanGuard:
             return self._offend(key, now, watch)
         return None
 
+    def throttled(self, now: float) -> list[tuple[str, int, int]]:
+        """Addresses throttled now: (address, whole seconds left, offences), for display."""
+        return [(key, max(1, math.ceil(p.until - now)), p.offences)
+                for key, p in self._penalty.items() if now < p.until]
+
     def footprint(self) -> int:
         """Entries held (addresses, MACs, timestamps): what the memory bound is about."""
         return (len(self._watch) + len(self._penalty)

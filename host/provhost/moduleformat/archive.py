@@ -145,7 +145,7 @@ def _plan(names: list[tuple[str, bool]], source: Path) -> tuple[str, dict[str, b
 def _extract_zip(source: Path, dest: Path, limits: Limits) -> None:
     try:
         archive = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, NotImplementedError) as exc:  # e.g. "zip file version 8.4"
         raise ArchiveError(source, f"not a readable zip archive ({exc})") from None
     with archive:
         infos = archive.infolist()

@@ -28,6 +28,7 @@ from provhost.moduleformat.firmware_packages import (
     unreferenced_files,
 )
 from provhost.moduleformat.info import INFO_FILE, parse_info
+from provhost.moduleformat.legacy import REPLACEMENTS, legacy_calls
 from provhost.moduleformat.model import (
     KNOWN_FIRMWARE_OPTIONS,
     KNOWN_PHONE_OPTIONS,
@@ -147,6 +148,7 @@ class _Checker:
                                  resync)
         self.check_firmware_options(firmware_types)
         self.check_templates(templates)
+        self.check_legacy_php()
         packages = self.firmware_packages(firmware_types)
         if any(p.severity == "error" for p in self.problems) or info is None:
             return None
@@ -268,6 +270,20 @@ class _Checker:
                     self.warn(FIRMWARE_TYPES_FILE, s.line,
                               f"{s.ident}: unknown option {name!r} (custom options should be "
                               "lowercase)")
+
+    def check_legacy_php(self) -> None:
+        """Warn about calls of functions PHP 8 removed or Kerio deprecated (they still run,
+        through the sandbox's compatibility layer)."""
+        for path in sorted(self.root.rglob("*")):
+            rel = path.relative_to(self.root).as_posix()
+            if not path.is_file() or not rel.endswith((".php", ".tpl")) or rel.startswith(
+                    ("tests/", "signature")):
+                continue
+            text = path.read_bytes().decode("utf-8", "replace")
+            for line, name in legacy_calls(text):
+                self.warn(rel, line, f"{name}() was removed from PHP 8 or deprecated by "
+                                     f"Kerio; provhost emulates it, but use "
+                                     f"{REPLACEMENTS[name]}")
 
     def check_templates(self, templates: list[str]) -> None:
         for name in templates:

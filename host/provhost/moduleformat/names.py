@@ -34,3 +34,7 @@ def is_option_name(text: str) -> bool:
 def is_script_name(text: str) -> bool:
     """True when `text` can safely be used as a file base name inside the module."""
     return len(text) <= IDENT_MAX and SCRIPT_NAME_RE.fullmatch(text) is not None
+
+# A module's boot-sequence tests (provhost.moduletest): never installed into the sandbox
+# nor served, so the registry and the image builder must know the name too.
+TESTS_DIR = "tests"

@@ -6,16 +6,23 @@ A template is line based.  A line whose first character is ``@`` is PHP code (ev
 after the ``@``).  Every other line is an *output line*: its text is written out verbatim,
 followed by its newline, except for *expansions*.
 
-The expansion rule (the same everywhere, templates and phone_types option values):
+The expansion rule (the same everywhere, templates and phone_types option values): braces
+hold any PHP expression, as the module contract promises, while braces that are text stay text.
 
-* An expansion starts at a ``{`` that is immediately followed by either
-  - ``$`` and a letter or underscore (``{$MAC}``, ``{$line['TELNUM']}``), or
-  - a PHP identifier immediately followed by ``(`` (``{strtoupper($IDENT)}``).
-  Any other ``{`` is plain text, so JSON/XML-ish braces (``{"a": 1}``, ``{ x }``) survive.
+* A ``{`` opens an expansion when what follows it, up to the matching ``}`` on the same line,
+  is a PHP expression (decided by a small tokenizer, `_is_php_expression`): it starts with
+  no blank, every token is PHP (variables, names, numbers, quoted strings, operators,
+  balanced brackets), it has no ``;`` and no ``:`` outside a ternary or ``::`` at its top
+  level, and it does something at run time: it reads a variable or calls a function there.
+  So ``{$MAC}``, ``{(int) $TIMEZONE_OFFSET}``, ``{$n * 60}``, ``{$a ? 'y' : 'n'}``,
+  ``{'x' . $b}`` and ``{strtoupper($IDENT)}`` are expansions, while JSON and other text
+  (``{"a": 1}``, ``{"a": "$x"}``, ``{ $x }`` with its blank, ``{1}``, ``{}``) is copied.
+* The older, narrower rule still holds as a sufficient condition: a ``{`` followed by ``$``
+  and a letter, or by a name and ``(``, always opens an expansion, which must then end on
+  the same line (otherwise the template, or value, is malformed).
 * It ends at the matching ``}``: braces nest, and PHP strings inside the expression
   ('single' and "double" quoted, with backslash escapes) are skipped, so ``}`` inside a
   string does not end it.
-* It must end on the same line; otherwise the template (or value) is malformed.
 * A literal ``{$`` can be produced with ``{strval('{')}$``.
 
 Compilation maps template line N to PHP line N, so PHP's error line numbers are template
@@ -48,14 +55,96 @@ class Piece:
     column: int  # 1-based column where the piece starts in its line
 
 
-def starts_expansion(line: str, pos: int) -> bool:
-    """Whether the ``{`` at `pos` opens an expansion (see the module docstring)."""
-    if line[pos] != "{":
-        return False
+def _old_rule(line: str, pos: int) -> bool:
+    """``{$name`` or ``{name(``: always an expansion (so a missing ``}`` is an error)."""
     rest = pos + 1
     if line.startswith("$", rest):
         return _IDENT_START.match(line, rest + 1) is not None
     return _CALL_START.match(line, rest) is not None
+
+
+def starts_expansion(line: str, pos: int) -> bool:
+    """Whether the ``{`` at `pos` opens an expansion (see the module docstring)."""
+    if line[pos] != "{":
+        return False
+    if _old_rule(line, pos):
+        return True
+    try:
+        end = _find_end(line, pos)
+    except ValueError:
+        return False
+    return _is_php_expression(line[pos + 1:end])
+
+
+# One PHP token of an expression: a string, a variable, a name (namespaced), a number, or
+# an operator/punctuation (longest first).  Anything else (a blank inside is skipped
+# separately; '#', '`', '<<<', a lone '$' ...) means the text is not a PHP expression.
+_TOKEN = re.compile(
+    r"""(?P<str>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
+    r"|(?P<var>\$[A-Za-z_\x80-\uffff][A-Za-z0-9_\x80-\uffff]*)"
+    r"|(?P<name>\\?[A-Za-z_\x80-\uffff][A-Za-z0-9_\x80-\uffff]*(?:\\[A-Za-z_][A-Za-z0-9_]*)*)"
+    r"|(?P<num>(?:0[xX][0-9a-fA-F_]+|0[bB][01_]+|[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][+-]?[0-9]+)?"
+    r"|\.[0-9][0-9_]*(?:[eE][+-]?[0-9]+)?))"
+    r"|(?P<op>\?\?=|\?->|<=>|\*\*=|\.\.\.|<<=|>>=|===|!==|::|->|=>|\?\?|\+\+|--|&&|\|\|"
+    r"|<<|>>|<=|>=|==|!=|<>|\+=|-=|\*=|/=|\.=|%=|&=|\|=|\^=|\*\*|[-+*/%.!~^&|<>=?:;@,()\[\]{}])"
+)
+_OPEN = {"(": ")", "[": "]", "{": "}"}
+
+
+def _is_php_expression(text: str) -> bool:
+    """A quick, conservative test that `text` is a PHP expression worth evaluating.
+
+    True only when the text tokenizes as PHP, its brackets balance, its top level holds
+    no ``;`` and no ``:`` that is not part of a ternary (JSON's ``"key": value`` is not an
+    expression), and it reads a variable or calls a function outside nested ``{...}``.
+    Inside those (closure bodies) anything goes: PHP itself checks that part when the
+    template is compiled.
+    """
+    if not text or text[0].isspace():
+        return False
+    stack: list[str] = []
+    pending_ternaries = 0  # '?' at the top level still waiting for their ':'
+    dynamic = False
+    previous = ""
+    i = 0
+    while i < len(text):
+        if text[i].isspace():
+            i += 1
+            continue
+        in_block = "}" in stack  # inside a closure body: statements, PHP checks them
+        m = _TOKEN.match(text, i)
+        if m is None:
+            if not in_block:
+                return False
+            i += 1
+            continue
+        token, kind = m.group(), m.lastgroup
+        i = m.end()
+        if kind == "op":
+            if token in _OPEN:
+                if token == "(" and previous in ("name", "var", ")", "]") and not in_block:
+                    dynamic = True  # a call: f(...), $f(...), $a['f'](...)
+                stack.append(_OPEN[token])
+            elif token in (")", "]", "}"):
+                if not stack or stack.pop() != token:
+                    return False
+            elif token == ";" and not in_block:
+                return False
+            elif not stack:
+                if token == "?":
+                    pending_ternaries += 1
+                elif token == ":":
+                    if pending_ternaries == 0:
+                        return False
+                    pending_ternaries -= 1
+            previous = token if token in (")", "]") else "op"
+        else:
+            if kind == "var" and not in_block:
+                dynamic = True
+            previous = kind or ""
+    if i < len(text) or stack:
+        return False
+    return dynamic
 
 
 def _skip_string(line: str, pos: int) -> int:
@@ -110,7 +199,7 @@ def split_expansions(line: str, file: str = "<text>", lineno: int | None = None)
         if line[i] == "{" and starts_expansion(line, i):
             try:
                 end = _find_end(line, i)
-            except ValueError as exc:
+            except ValueError as exc:  # only the old rule's starts can fail here
                 raise FormatError(
                     file, lineno,
                     f"unterminated expansion starting at column {i + 1} "

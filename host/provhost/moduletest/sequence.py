@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from provhost.mac import normalize_mac
+from provhost.moduleformat.names import TESTS_DIR
 
 PROTOS = ("tftp", "http", "https", "ftp")
 METHODS = ("GET", "PUT", "POST")
 EXPECTS = ("served", "not_found", "upload_accepted", "refused")
 PARSERS = ("xml", "ini", "json", "text")
-TESTS_DIR = "tests"
 SEQUENCE_SUFFIX = ".json"
 MAX_SEQUENCE_BYTES = 1024 * 1024
 

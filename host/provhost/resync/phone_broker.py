@@ -11,12 +11,16 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
+import select
 from typing import Any
 
 import httpx
 import trio
 
-from provhost.runtime.interface import BrokerError
+from provhost.moduleapi.capabilities import CapabilityBroker
+from provhost.moduleapi.module_globals import set_module_var
+from provhost.runtime.interface import BrokerError, ScriptKind
+from provhost.store.sqlite import SqliteStore
 
 log = logging.getLogger("provhost.resync")
 
@@ -37,11 +41,38 @@ def _auth_for(scheme: str, user: str, password: str) -> httpx.Auth:
     return httpx.DigestAuth(user, password) if scheme == "digest" else httpx.BasicAuth(user, password)
 
 
-class PhoneBroker:
-    """Broker for resync scripts, bound to one phone address."""
+async def _fetch(client: httpx.AsyncClient, method: str, url: str, content: Any,
+                 auth: httpx.Auth | None) -> tuple[int, bytes]:
+    async with client.stream(method, url, content=content, auth=auth) as response:
+        return response.status_code, await _capped(response)
 
-    def __init__(self, phone_ip: str) -> None:
+
+async def _capped(response: httpx.Response) -> bytes:
+    """The body up to MAX_RESPONSE bytes, read as it streams: a phone (or anything at its
+    address) sending an endless or huge answer costs at most that much memory."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        chunks.append(chunk[:MAX_RESPONSE - size])
+        size += len(chunks[-1])
+        if size >= MAX_RESPONSE:
+            break
+    return b"".join(chunks)
+
+
+async def _first_readable(sock: Any, scope: trio.CancelScope) -> None:
+    await trio.lowlevel.wait_readable(sock)
+    scope.cancel()
+
+
+class PhoneBroker:
+    """The handler set of resync scripts (moduleapi/capabilities.py), bound to one phone
+    address."""
+
+    def __init__(self, phone_ip: str, *, module_id: str = "",
+                 store: SqliteStore | None = None) -> None:
         ip = ipaddress.ip_address(phone_ip)  # raises on garbage: no host names, ever
+        self.module_id, self.store = module_id, store
         self.host = f"[{ip}]" if ip.version == 6 else str(ip)
         self.ip = str(ip)
         self._conns: dict[int, trio.SocketStream | trio.socket.SocketType] = {}
@@ -49,24 +80,12 @@ class PhoneBroker:
         self.requests: list[str] = []  # what was done, for the trace and tests
 
     async def call(self, function: str, args: list[Any]) -> Any:
-        match function, args:
-            case "urlopenPhone", [str(scheme), str(path), dict(options)]:
-                return await self.urlopen(scheme, path, options)
-            case "urlopenPhone", [str(scheme), str(path)]:
-                return await self.urlopen(scheme, path, {})
-            case "connectPhone", [str(proto), int(port)]:
-                return await self.connect(proto, port)
-            case "connRead", [int(cid), int(size)]:
-                return await self.read(cid, size)
-            case "connWrite", [int(cid), bytes(data) | str(data)]:
-                return await self.write(
-                    cid, data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data)
-            case "connClose", [int(cid)]:
-                await self.close(cid)
-                return None
-        raise BrokerError(f"{function}() is not available to a resync script (or bad arguments)")
+        """As a Broker: the capability manifest's resync functions, checked there."""
+        return await CapabilityBroker(ScriptKind.RESYNC, self).call(function, args)
 
-    async def urlopen(self, scheme: str, path: str, options: dict[str, Any]) -> bytes:
+    async def urlopen(self, scheme: str, path: str, options: dict[str, Any] | None = None
+                      ) -> bytes:
+        options = options or {}
         if scheme not in ("http", "https"):
             raise BrokerError(f"scheme must be 'http' or 'https', got {scheme!r}")
         port = options.get("port")
@@ -86,26 +105,27 @@ class PhoneBroker:
         try:
             async with httpx.AsyncClient(verify=verify, follow_redirects=False,
                                          timeout=IO_TIMEOUT, trust_env=False) as client:
-                response = await self._send(client, method, url, body, auth_kind, user, password)
+                status, data = await self._send(client, method, url, body, auth_kind, user,
+                                                password)
         except httpx.HTTPError as e:
             raise BrokerError(f"{method} {url} failed: {e}") from None
-        log.info("resync %s %s -> %d", method, url, response.status_code)
-        return response.content[:MAX_RESPONSE]
+        log.info("resync %s %s -> %d", method, url, status)
+        return data
 
     @staticmethod
     async def _send(client: httpx.AsyncClient, method: str, url: str, body: Any,
-                    auth_kind: str, user: Any, password: Any) -> httpx.Response:
+                    auth_kind: str, user: Any, password: Any) -> tuple[int, bytes]:
         content = body.encode() if isinstance(body, str) else body
         if auth_kind != "auto" or user is None:
             auth = _auth_for(auth_kind, str(user), str(password)) if user is not None else None
-            return await client.request(method, url, content=content, auth=auth)
+            return await _fetch(client, method, url, content, auth)
         # auto: ask without credentials, answer whichever challenge the phone sends
-        first = await client.request(method, url, content=content)
-        challenge = first.headers.get("www-authenticate", "").split(" ", 1)[0].lower()
-        if first.status_code != 401 or challenge not in ("basic", "digest"):
-            return first
+        async with client.stream(method, url, content=content) as first:
+            challenge = first.headers.get("www-authenticate", "").split(" ", 1)[0].lower()
+            if first.status_code != 401 or challenge not in ("basic", "digest"):
+                return first.status_code, await _capped(first)
         auth = _auth_for(challenge, str(user), str(password))
-        return await client.request(method, url, content=content, auth=auth)
+        return await _fetch(client, method, url, content, auth)
 
     async def connect(self, proto: str, port: int) -> int:
         if proto not in ("tcp", "udp"):
@@ -144,7 +164,9 @@ class PhoneBroker:
             return await conn.recv(size)
         return b""  # nothing arrived in time: the script sees end of data
 
-    async def write(self, cid: int, data: bytes) -> int:
+    async def write(self, cid: int, data: bytes | str) -> int:
+        if isinstance(data, str):
+            data = data.encode("utf-8", "surrogateescape")
         conn = self._conn(cid)
         try:
             with trio.fail_after(IO_TIMEOUT):
@@ -161,6 +183,42 @@ class PhoneBroker:
             await conn.aclose()
         elif conn is not None:
             conn.close()
+
+    def info(self, cid: int) -> dict[str, list[Any]]:
+        """Local and peer address of a connection (socket_getsockname/getpeername)."""
+        conn = self._conn(cid)
+        sock = conn.socket if isinstance(conn, trio.SocketStream) else conn
+        local, peer = sock.getsockname(), sock.getpeername()
+        return {"local": [local[0], local[1]], "peer": [peer[0], peer[1]]}
+
+    async def poll(self, ids: list[Any], timeout: int | float) -> list[int]:
+        """Which of the connections have data to read within `timeout` seconds
+        (socket_select); at most IO_TIMEOUT."""
+        socks = {}
+        for cid in ids[:MAX_CONNECTIONS]:
+            if not isinstance(cid, int):
+                raise BrokerError("connPoll: connection ids must be integers")
+            conn = self._conn(cid)
+            socks[cid] = conn.socket if isinstance(conn, trio.SocketStream) else conn
+
+        def ready_now() -> list[int]:
+            readable, _, _ = select.select([s.fileno() for s in socks.values()], [], [], 0)
+            return [cid for cid, s in socks.items() if s.fileno() in readable]
+
+        ready = ready_now()
+        wait = max(0.0, min(float(timeout), IO_TIMEOUT))
+        if ready or wait == 0 or not socks:
+            return ready
+        with trio.move_on_after(wait):
+            async with trio.open_nursery() as nursery:
+                for sock in socks.values():
+                    nursery.start_soon(_first_readable, sock, nursery.cancel_scope)
+        return ready_now()
+
+    def set_module_var(self, name: str, value: Any) -> None:
+        if self.store is None:
+            raise BrokerError("setModuleVar() is not available here")
+        set_module_var(self.store, self.module_id, name, value)
 
     async def aclose(self) -> None:
         for cid in list(self._conns):

@@ -14,7 +14,8 @@ from typing import Any
 
 import msgpack
 
-from provhost.engine import ActiveModule, Engine, NoCapabilities
+from provhost.engine import ActiveModule, Engine
+from provhost.moduleapi.capabilities import CapabilityBroker
 from provhost.moduleapi.variables import operator_ip, phone_vars, settings_vars
 from provhost.moduleformat.model import PhoneType
 from provhost.moduleformat.names import is_script_name
@@ -43,7 +44,7 @@ async def expand_type_options(am: ActiveModule, ptype: PhoneType, mac: str) -> d
     options = {k: compile_expression_string(v, "phone_types", ptype.line)
                for k, v in ptype.options.items()}
     call = ScriptCall(ScriptKind.EXPAND, "", {"IDENT": ptype.ident, "MAC": mac, "OPTIONS": options})
-    outcome = await am.pool.run(call, NoCapabilities("a phone_types expansion"))
+    outcome = await am.pool.run(call, CapabilityBroker(ScriptKind.EXPAND))
     if outcome.action is not Action.DONE:
         raise ValueError(f"phone_types options of {ptype.ident}: {outcome.error}")
     values = msgpack.unpackb(outcome.body)
@@ -121,10 +122,12 @@ async def resync_phone(engine: Engine, mac: str) -> ResyncResult:
     # Kerio's resync context: the phone's last address, and the server address it reached
     variables["LAST_IP"] = phone.last_ip
     variables["OPERATOR_IP"] = operator_ip(snapshot.settings, phone.last_server_ip)
-    broker = PhoneBroker(phone.last_ip)
+    # the module's persistent globals, below everything provhost sets
+    variables = {**snapshot.module_globals(am.id), **variables}
+    broker = PhoneBroker(phone.last_ip, module_id=am.id, store=state.store)
     call = ScriptCall(ScriptKind.RESYNC, f"resync/{method}.php", variables, RESYNC_TIMEOUT)
     try:
-        outcome = await am.pool.run(call, broker)
+        outcome = await am.pool.run(call, CapabilityBroker(ScriptKind.RESYNC, broker))
     finally:
         await broker.aclose()
     if outcome.action is Action.ERROR:

@@ -8,7 +8,8 @@ Theory of operation
 -------------------
 * The host hands a runtime a `ModuleImage`: the read-only files of one version of one
   module plus the host-compiled artefacts for it.  The runtime answers with a
-  `ModulePool`, a bounded set of sandboxed workers that serve that module only.
+  `ModulePool`, a bounded set of sandboxed workers that serve that module only (one
+  runtime-neutral implementation: provhost.runtime.pool; a runtime is a recipe for it).
 * For each script execution the host builds a `ScriptCall` (which script, which input
   globals) and a `Broker`.  `ModulePool.run` executes the call on a clean worker state and
   returns a `ScriptOutcome`.  Everything the script may do beyond computing (associate
@@ -33,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import trio
+
 
 class ScriptKind(enum.StrEnum):
     """Which kind of module script runs; decides the shim's entry behaviour."""
@@ -54,6 +57,7 @@ class Action(enum.StrEnum):
     OK = "ok"  # sendOk(): an empty success
     DONE = "done"  # a dialplan/resync/expand script finished; body holds its output
     UPLOAD = "upload"  # acceptUpload(): `body` holds the phone's MAC, `file` the name
+    SEND_UPLOAD = "sendupload"  # sendUpload(): `file` names the associated phone's upload
     ACCEPT = "accept"  # acceptFirmware()
     REJECT = "reject"  # rejectFirmware()
     ERROR = "error"  # the script failed; `error` says why
@@ -129,6 +133,10 @@ class ModulePool(Protocol):
 
     async def aclose(self) -> None: ...
 
+    async def warm(self) -> None:
+        """Start a lazy pool's workers now (no-op when they run already)."""
+        ...
+
     def stats(self) -> dict[str, Any]:
         """Workers alive, busy, started, crashed, requests served: for the API and tests."""
         ...
@@ -138,8 +146,17 @@ class Runtime(Protocol):
     """A way to execute PHP safely.  Used as ``async with`` so it owns its worker processes."""
 
     name: str  # "native" or "wasm"
+    nursery: trio.Nursery  # where its pools' workers (and retiring pools) live
 
-    async def open_pool(self, image: ModuleImage) -> ModulePool: ...
+    async def open_pool(self, image: ModuleImage, *, lazy: bool = False) -> ModulePool:
+        """The module's pool.  Eager (default): its workers start now.  Lazy: on its first
+        call, and it may stop them again after a quiet period (the engine's choice)."""
+        ...
+
+    async def run_once(self, image: ModuleImage, call: ScriptCall) -> ScriptOutcome:
+        """A script that needs a one-off sandbox rather than a pool's worker (firmware
+        preprocessing execs tools the workers forbid)."""
+        ...
 
     async def __aenter__(self) -> Runtime: ...
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import trio
+
 from provhost import firmware
 from provhost.chain.provisioner import Provisioner
 from provhost.engine import Engine
@@ -119,12 +121,21 @@ async def _modules(app: ApiApp, r: Request) -> Any:
 
 async def _module_install(app: ApiApp, r: Request) -> Any:
     with tempfile.NamedTemporaryFile(suffix=".zip", dir=app.svc.paths.data_dir) as f:
-        f.write(r.body)
-        f.flush()
-        result = app.svc.module_install(Path(f.name), allow_unsigned=r.flag("allow_unsigned"),
-                                        force=r.flag("force"))
+        await _write_off_loop(f, r.body)
+        result = await app.svc.module_install_off_loop(
+            Path(f.name), allow_unsigned=r.flag("allow_unsigned"), force=r.flag("force"))
     await app.modules_changed()
     return result
+
+
+async def _write_off_loop(f: Any, data: bytes) -> None:
+    """Write a request body (up to 64 MiB) to its temporary file in a thread."""
+
+    def write() -> None:
+        f.write(data)
+        f.flush()
+
+    await trio.to_thread.run_sync(write)
 
 
 async def _module_remove(app: ApiApp, r: Request) -> Any:
@@ -223,14 +234,24 @@ async def _firmware_list(app: ApiApp, r: Request) -> Any:
 async def _firmware_upload(app: ApiApp, r: Request) -> Any:
     filename = r.query.get("filename") or "upload.bin"
     with tempfile.NamedTemporaryFile(dir=app.svc.paths.data_dir) as f:
-        f.write(r.body)
-        f.flush()
+        await _write_off_loop(f, r.body)
         try:
             result = await firmware.upload(app.engine, r.params["module_id"], r.params["slot"],
                                            Path(f.name), filename, verify=not r.flag("no_verify"))
         except firmware.FirmwareError as e:
             return RawJson(422, {"error": str(e), "log": e.log_lines})
     return {**dataclasses.asdict(result.state), "files": result.files, "log": result.log}
+
+
+async def _module_reload(app: ApiApp, r: Request) -> Any:
+    view = await trio.to_thread.run_sync(app.svc.module_reload, r.params["module_id"])
+    await app.modules_changed()
+    return view
+
+
+async def _module_vars(app: ApiApp, r: Request) -> Any:
+    return {k: v if not isinstance(v, bytes) else v.decode("utf-8", "replace")
+            for k, v in app.svc.module_vars(r.params["module_id"]).items()}
 
 
 async def _repo_update(app: ApiApp, r: Request) -> Any:
@@ -415,6 +436,10 @@ ROUTES: list[Route] = [
           "query: filename, no_verify=1 to override the module's check); 422 when the "
           "module's script refuses it", _firmware_upload, body="application/octet-stream"),
     Route("DELETE", "/firmware/{module_id}/{slot}", "empty a slot", _firmware_clear),
+    Route("POST", "/modules/{module_id}/reload", "re-read a module in development "
+          "(`provhost module dev`); 409 with file:line when it does not compile", _module_reload),
+    Route("GET", "/modules/{module_id}/vars", "the module's persistent globals "
+          "(setModuleVar)", _module_vars),
     Route("POST", "/repository/update", "fetch and verify the repository's list of modules",
           _repo_update),
     Route("GET", "/repository/modules", "modules in the repository (query: q), with the "

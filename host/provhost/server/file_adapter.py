@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hmac
 import logging
+import os
+import weakref
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -99,16 +101,37 @@ def upload_handler(
     return handle
 
 
-def _file_reply(p: Path) -> FileReply:
-    """Firmware is read block by block while the transfer runs, never whole."""
-    size = p.stat().st_size
+class OpenFile:
+    """One open file for one whole transfer.
 
-    async def read(offset: int, length: int) -> bytes:
-        async with await trio.open_file(p, "rb") as f:
-            await f.seek(offset)
-            return await f.read(length)
+    Why: firmware is read block by block while the transfer runs (never whole), and an
+    upload may replace the slot's content meanwhile.  The file is opened once, at once
+    (in the same loop step the chain resolved it, so nothing can remove it in between);
+    removing the old content then only unlinks it, and the kernel keeps it readable
+    until the last transfer using it closes its descriptor.  `close` is idempotent and
+    also runs when the object is collected (an FTP session dropping its reply)."""
 
-    return FileReply(size, read)
+    def __init__(self, path: Path) -> None:
+        self.fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        self._finalizer = weakref.finalize(self, os.close, self.fd)
+        self.size = os.fstat(self.fd).st_size
+
+    async def read(self, offset: int, length: int) -> bytes:
+        if not self._finalizer.alive:
+            raise ValueError("read from a closed transfer file")
+        return await trio.to_thread.run_sync(os.pread, self.fd, length, offset)
+
+    def close(self) -> None:
+        self._finalizer()
+
+
+def _file_reply(p: Path) -> FileReply | ErrorReply:
+    try:
+        f = OpenFile(p)
+    except OSError as e:  # removed between the chain's answer and now: nothing to send
+        log.error("cannot open %s for a transfer: %s", p, e)
+        return ErrorReply(TFTP_NOT_FOUND, "file not found")
+    return FileReply(f.size, f.read, f.close)
 
 
 def ftp_authenticator(state: HostState) -> Callable[[str, str, str], Awaitable[bool]]:

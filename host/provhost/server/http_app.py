@@ -17,8 +17,6 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-import trio
-
 from provhost.auth import digest as phone_auth
 from provhost.chain.answer import (
     Answer,
@@ -36,6 +34,7 @@ from provhost.chain.provisioner import (
     ProvisioningRequest,
     provision_with_deadline,
 )
+from provhost.server.file_adapter import OpenFile
 from provhost.server.lifespan import acknowledge_lifespan
 from provhost.server.ranges import Unsatisfiable, byte_range
 
@@ -169,7 +168,20 @@ class ProvisioningApp:
 
     async def _serve(self, send: Send, answer: Served, head: bool,
                      range_header: str | None) -> None:
-        total = answer.size
+        opened = None
+        if answer.file is not None and answer.body is None and not head:
+            # opened at once, before any await (see file_adapter.OpenFile): an upload
+            # replacing the slot's content cannot take this file away mid-response
+            opened = OpenFile(answer.file)
+        try:
+            await self._send_served(send, answer, head, range_header, opened)
+        finally:
+            if opened is not None:
+                opened.close()
+
+    async def _send_served(self, send: Send, answer: Served, head: bool,
+                           range_header: str | None, opened: OpenFile | None) -> None:
+        total = opened.size if opened is not None else answer.size
         try:
             wanted = byte_range(range_header, total)
         except Unsatisfiable:
@@ -189,16 +201,14 @@ class ProvisioningApp:
         elif answer.body is not None:
             await send({"type": "http.response.body", "body": answer.body[start:start + size]})
         else:
-            assert answer.file is not None
-            async with await trio.open_file(answer.file, "rb") as f:
-                await f.seek(start)
-                sent = 0
-                while sent < size:
-                    chunk = await f.read(min(CHUNK, size - sent))
-                    if not chunk:
-                        break
-                    sent += len(chunk)
-                    await send({"type": "http.response.body", "body": chunk,
-                                "more_body": sent < size})
+            assert opened is not None
+            sent = 0
+            while sent < size:
+                chunk = await opened.read(start + sent, min(CHUNK, size - sent))
+                if not chunk:
+                    break
+                sent += len(chunk)
+                await send({"type": "http.response.body", "body": chunk,
+                            "more_body": sent < size})
             if sent < size:  # the file shrank under us: end the response honestly
                 log.error("file %s shorter than announced", answer.file)

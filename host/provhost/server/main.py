@@ -26,10 +26,13 @@ from provhost.runtime.select import open_runtimes
 from provhost.server.api_app import ApiApp, load_or_create_token
 from provhost.server.file_adapter import chain_handler, ftp_authenticator, upload_handler
 from provhost.server.http_app import ProvisioningApp
+from provhost.server.management import management_app
 from provhost.server.processes import child_argv, child_spec, supervise
+from provhost.server.registry_watcher import RegistryWatcher
 from provhost.server.resync_watcher import ResyncWatcher
 from provhost.service import Service
 from provhost.tftp.server import serve_tftp
+from provhost.web.app import WebApp
 
 log = logging.getLogger("provhost.server")
 
@@ -68,6 +71,8 @@ class ServerConfig:
     tftp_fd: int | None = None
     leader: bool = True
     process: str = ""
+    registry_interval: float = 0.5  # how soon a module change made elsewhere is applied
+    api_https: bool = False  # management listener (API + web administration) over HTTPS
 
 
 def hypercorn_config(host: str, port: int, *, certfile: str | None = None,
@@ -114,9 +119,14 @@ async def serve_all(svc: Service, cfg: ServerConfig, *,
                 watcher = ResyncWatcher(engine, interval=cfg.resync_interval)
                 api = ApiApp(svc, engine, prov, load_or_create_token(svc.paths.data_dir),
                              on_change=watcher.poke)
-                if cfg.leader:
-                    api_binds = await nursery.start(hypercorn_serve, api,
-                                                    hypercorn_config(cfg.api_listen, cfg.api_port))
+                if cfg.leader:  # the management listener: the leader's alone
+                    web = WebApp(svc, engine, prov, on_change=watcher.poke)  # beside the API
+                    await nursery.start(web.run)
+                    tls = ({"certfile": cfg.certfile, "keyfile": cfg.keyfile}
+                           if cfg.api_https else {})
+                    api_binds = await nursery.start(hypercorn_serve, management_app(api, web),
+                                                    hypercorn_config(cfg.api_listen, cfg.api_port,
+                                                                     **tls))
                     ports.api = _port_of(api_binds)
                 ports.tftp = await nursery.start(partial(
                     serve_tftp, chain_handler(prov, "tftp"), host=cfg.listen, port=cfg.tftp_port,
@@ -138,6 +148,9 @@ async def serve_all(svc: Service, cfg: ServerConfig, *,
                     log.info("provhost process %s serving on %s: HTTP %d, TFTP %d (API, FTP, "
                              "HTTPS and resync: the leader's); modules: %s", cfg.process,
                              cfg.listen, ports.http, ports.tftp, modules)
+                # every process applies module changes made elsewhere to its own engine
+                await nursery.start(RegistryWatcher(engine, interval=cfg.registry_interval,
+                                                    on_change=watcher.poke).run)
                 task_status.started(ports)
         finally:
             with trio.CancelScope(shield=True):
@@ -148,7 +161,7 @@ def run_server(svc: Service, *, listen: str | None = None, http_port: int | None
                tftp_port: int | None = None, api_port: int | None = None,
                https_port: int | None = None, certfile: str | None = None,
                keyfile: str | None = None, ftp_port: int | None = None,
-               processes: int | None = None) -> int:
+               api_https: bool = False, processes: int | None = None) -> int:
     """Serve until stopped; the exit code.  With more than one process this process only
     supervises (server/processes.py); a child of it serves what the supervisor gave it."""
     spec = child_spec()
@@ -165,6 +178,7 @@ def run_server(svc: Service, *, listen: str | None = None, http_port: int | None
         api_port=api_port or int(env("PROVHOST_API_PORT", "8081")),
         https_port=https_port, certfile=certfile, keyfile=keyfile,
         ftp_port=ftp_port or int(env("PROVHOST_FTP_PORT", "2121")),
+        api_https=api_https,
     )
     n = processes or int(env("PROVHOST_PROCESSES", "0")) or (os.cpu_count() or 1)
     if n > 1:

@@ -137,6 +137,28 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE phones ADD COLUMN last_server_ip TEXT NOT NULL DEFAULT '';
         """,
     ),
+    (
+        8,
+        # Kerio's module persistent globals (setModuleVar): per module, kept across module
+        # upgrades, removed with the module (moduleapi/module_globals.py bounds them)
+        """
+        CREATE TABLE module_globals (
+            module_id  TEXT NOT NULL,
+            name       TEXT NOT NULL,
+            value      BLOB NOT NULL,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (module_id, name)
+        );
+        """,
+    ),
+    (
+        9,
+        # a module in development (`provhost module dev PATH`): the directory its author
+        # edits; `path` is the last validated snapshot of it that the sandbox runs
+        """
+        ALTER TABLE modules ADD COLUMN dev_source TEXT;
+        """,
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]

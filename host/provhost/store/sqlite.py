@@ -135,7 +135,7 @@ class SqliteStore:
             module_id=row["module_id"], kind=row["kind"], version=row["version"],
             enabled=bool(row["enabled"]), sequence=row["sequence"], signed_by=row["signed_by"],
             path=row["path"], installed_at=row["installed_at"], quarantined=row["quarantined"],
-            runtime=row["runtime"],
+            runtime=row["runtime"], dev_source=row["dev_source"],
         )
 
     def list_modules(self) -> list[ModuleState]:
@@ -150,16 +150,17 @@ class SqliteStore:
         with self._tx() as db:
             db.execute(
                 "INSERT OR REPLACE INTO modules(module_id, kind, version, enabled, sequence, "
-                "signed_by, path, installed_at, quarantined, runtime) "
-                "VALUES(?,?,?,?,?,?,?,?,?,?)",
+                "signed_by, path, installed_at, quarantined, runtime, dev_source) "
+                "VALUES(?,?,?,?,?,?,?,?,?,?,?)",
                 (state.module_id, state.kind, state.version, int(state.enabled), state.sequence,
                  state.signed_by, state.path, state.installed_at, state.quarantined,
-                 state.runtime),
+                 state.runtime, state.dev_source),
             )
 
     def delete_module(self, module_id: str) -> None:
         with self._tx() as db:
             db.execute("DELETE FROM modules WHERE module_id=?", (module_id,))
+            db.execute("DELETE FROM module_globals WHERE module_id=?", (module_id,))
 
     # -- trusted keys -----------------------------------------------------------------
     def add_trusted_key(self, name: str, public_key: bytes) -> None:
@@ -314,6 +315,37 @@ class SqliteStore:
                        (install.module_id, install.slot, install.package_id,
                         install.content_id, json.dumps([list(f) for f in install.files]),
                         int(install.verified), install.installed_at))
+
+    def module_globals(self, module_id: str | None = None) -> dict[str, dict[str, bytes]]:
+        """module -> name -> packed value (msgpack) of the modules' persistent globals."""
+        sql, args = "SELECT module_id, name, value FROM module_globals", ()
+        if module_id is not None:
+            sql, args = sql + " WHERE module_id=?", (module_id,)
+        out: dict[str, dict[str, bytes]] = {}
+        for r in self._db.execute(sql + " ORDER BY module_id, name", args):
+            out.setdefault(r["module_id"], {})[r["name"]] = bytes(r["value"])
+        return out
+
+    def set_module_global(self, module_id: str, name: str, value: bytes | None,
+                          max_count: int, max_total: int) -> None:
+        """Set (None: delete) one global; StoreError past the module's bounds, checked in
+        the same transaction as the write so concurrent writers cannot exceed them."""
+        with self._tx() as db:
+            if value is None:
+                db.execute("DELETE FROM module_globals WHERE module_id=? AND name=?",
+                           (module_id, name))
+                return
+            row = db.execute("SELECT COUNT(*), COALESCE(SUM(LENGTH(value)), 0) FROM "
+                             "module_globals WHERE module_id=? AND name<>?",
+                             (module_id, name)).fetchone()
+            if row[0] + 1 > max_count:
+                raise StoreError(f"module {module_id} already keeps {row[0]} variables "
+                                 f"(at most {max_count})")
+            if row[1] + len(value) > max_total:
+                raise StoreError(f"module {module_id}'s variables would take "
+                                 f"{row[1] + len(value)} bytes (at most {max_total})")
+            db.execute("INSERT OR REPLACE INTO module_globals(module_id, name, value, "
+                       "updated_at) VALUES(?,?,?,?)", (module_id, name, value, time.time()))
 
     def repository_serial(self, source: str) -> tuple[int, str] | None:
         r = self._db.execute("SELECT serial, digest FROM repository_serials WHERE source=?",

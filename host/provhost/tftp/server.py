@@ -283,6 +283,14 @@ class _Server:
             await link.send([Error(reply.code, reply.message)])
             return
         try:
+            await self._send_reply(link, request, negotiated, reply)
+        finally:
+            if isinstance(reply, FileReply) and reply.close is not None:
+                reply.close()
+
+    async def _send_reply(self, link: _Link, request: TftpRequest, negotiated: Negotiated,
+                          reply: BytesReply | FileReply) -> None:
+        try:
             source = BlockSource(reply, negotiated.blksize, netascii=request.mode == "netascii")
         except SourceError as exc:
             log.error("tftp bad reply for %r: %s", request.path, exc)

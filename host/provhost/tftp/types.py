@@ -39,6 +39,8 @@ class FileReply:
 
     size: int
     read: Callable[[int, int], Awaitable[bytes]]
+    # called once when the transfer ends, however it ends: release what `read` holds
+    close: Callable[[], None] | None = None
 
 
 @dataclass

@@ -1,6 +1,8 @@
 <flat-profile>
 @ // Parameter names: Cisco "SPA300 Series and SPA500 Series IP Phones Provisioning Guide",
-@ // "Flat profile" (XML) format, and the SPA525G Administration Guide.
+@ // "Flat profile" (XML) format, the SPA525G Administration Guide, the "SPA100 Series
+@ // Administration Guide" (ATAs: the same Line_*/Proxy_* names per FXS port) and the
+@ // "7800/8800 Series Multiplatform Phones Provisioning Guide" (same flat profile).
 @ $x = function ($s) { return htmlspecialchars((string) $s, ENT_XML1 | ENT_QUOTES, 'UTF-8'); };
 <!-- provhost {$MODULE_ID}: {$x($PHONE_TYPE_NAME)} {$MAC} -->
 @ // Per-phone provisioning credentials (provhost: docs/module-api.md): the rule's
@@ -18,7 +20,14 @@
   <Resync_Periodic ua="na">86400</Resync_Periodic>
   <Resync_On_Reset ua="na">Yes</Resync_On_Reset>
   <Resync_From_SIP ua="na">Yes</Resync_From_SIP>
-  <Admin_Passwd ua="na">{$x($ADMIN_PASSWORD)}</Admin_Passwd>
+@ // Profile_Rule_B.._D run after Profile_Rule: empty them, so that rules left by a
+@ // previous provisioning system (or DHCP option 159/160) cannot override this profile.
+  <Profile_Rule_B ua="na"></Profile_Rule_B>
+  <Profile_Rule_C ua="na"></Profile_Rule_C>
+  <Profile_Rule_D ua="na"></Profile_Rule_D>
+@ // The admin password: Admin_Passwd on SPA phones and ATAs, Admin_Password on the
+@ // multiplatform phones (admin_param in phone_types).
+  <{$adminParam} ua="na">{$x($ADMIN_PASSWORD)}</{$adminParam}>
 @ // resync/spa.php asks the web server for /admin/resync as user admin on this port
   <Enable_Web_Server ua="na">Yes</Enable_Web_Server>
   <Web_Server_Port ua="na">{$x($web_port)}</Web_Server_Port>

@@ -1,0 +1,2 @@
+{$old}
+dialplan={generateDialplan()} / {generateDialplan('kc')}
