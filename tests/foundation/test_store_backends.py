@@ -166,6 +166,14 @@ def _exercise(store: Store) -> list[Any]:
     store.put_package_install(PackageInstall("yealink", "fw", "p", "c2",
                                              (("a.rom", 8, "ab"),), True, 4.0))
     rec(store.package_installs())
+    store.set_module_global("beta", "n", b"\x01", 2, 10)
+    store.set_module_global("beta", "m", b"\x02\x03", 2, 10)
+    err(store.set_module_global, "beta", "o", b"\x04", 2, 10)
+    err(store.set_module_global, "beta", "n", b"0123456789", 2, 10)
+    store.set_module_global("Alpha", "a", b"", 2, 10)
+    out.append(store.module_globals())
+    store.set_module_global("beta", "n", None, 2, 10)
+    out.append(store.module_globals("beta"))
     store.put_repository_serial("main/stable", 5, "d5")
     store.put_repository_serial("main/stable", 4, "d4")  # never lowered
     out.append(store.repository_serial("main/stable"))
@@ -257,7 +265,7 @@ def _cli(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def _dump(store: Store) -> list[Any]:
     return [store.all_settings(), store.list_users(), store.list_lines(), store.list_phones(),
             store.list_modules(), store.trusted_keys(), store.list_outbound_prefixes(),
-            store.firmware_slots(), store.package_installs()]
+            store.firmware_slots(), store.package_installs(), store.module_globals()]
 
 
 def test_migrate_to_copies_verifies_and_refuses_a_non_empty_target(

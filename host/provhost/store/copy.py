@@ -20,7 +20,7 @@ from provhost.store.postgres import PostgresStore
 # parents before children (lines reference users and phones)
 TABLES = ("settings", "modules", "trusted_keys", "phones", "users", "lines",
           "outbound_prefixes", "firmware_slots", "firmware_package_installs",
-          "repository_serials")
+          "repository_serials", "module_globals")
 _IDENTITY = ("users", "lines")  # tables with an automatically numbered `id`
 
 

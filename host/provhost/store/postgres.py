@@ -213,19 +213,58 @@ class PostgresStore:
         with self._tx() as db:
             db.execute(
                 "INSERT INTO modules(module_id, kind, version, enabled, sequence, signed_by, "
-                "path, installed_at, quarantined, runtime) "
-                "VALUES(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT(module_id) DO UPDATE SET "
+                "path, installed_at, quarantined, runtime, dev_source) "
+                "VALUES(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT(module_id) DO UPDATE SET "
                 "kind=excluded.kind, version=excluded.version, enabled=excluded.enabled, "
                 "sequence=excluded.sequence, signed_by=excluded.signed_by, "
                 "path=excluded.path, installed_at=excluded.installed_at, "
-                "quarantined=excluded.quarantined, runtime=excluded.runtime",
+                "quarantined=excluded.quarantined, runtime=excluded.runtime, "
+                "dev_source=excluded.dev_source",
                 (state.module_id, state.kind, state.version, int(state.enabled),
                  state.sequence, state.signed_by, state.path, state.installed_at,
-                 state.quarantined, state.runtime))
+                 state.quarantined, state.runtime, state.dev_source))
 
     def delete_module(self, module_id: str) -> None:
         with self._tx() as db:
             db.execute("DELETE FROM modules WHERE module_id=%s", (module_id,))
+            db.execute("DELETE FROM module_globals WHERE module_id=%s", (module_id,))
+
+    def module_globals(self, module_id: str | None = None) -> dict[str, dict[str, bytes]]:
+        """module -> name -> packed value (msgpack) of the modules' persistent globals."""
+        sql, args = "SELECT module_id, name, value FROM module_globals", ()
+        if module_id is not None:
+            sql, args = sql + " WHERE module_id=%s", (module_id,)
+        out: dict[str, dict[str, bytes]] = {}
+        for r in self._q(sql + f" ORDER BY module_id {_C}, name {_C}", args):
+            out.setdefault(r["module_id"], {})[r["name"]] = bytes(r["value"])
+        return out
+
+    def set_module_global(self, module_id: str, name: str, value: bytes | None,
+                          max_count: int, max_total: int) -> None:
+        """Set (None: delete) one global; StoreError past the module's bounds.  The bounds
+        are checked under a per-module advisory lock, so concurrent writers in other
+        processes or nodes cannot exceed them together."""
+        with self._tx() as db:
+            if value is None:
+                db.execute("DELETE FROM module_globals WHERE module_id=%s AND name=%s",
+                           (module_id, name))
+                return
+            db.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                       (f"provhost:module_globals:{module_id}",))
+            row = db.execute("SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(value)), 0) AS size "
+                             "FROM module_globals WHERE module_id=%s AND name<>%s",
+                             (module_id, name)).fetchone()
+            count, total = int(row["n"]), int(row["size"])  # type: ignore[index,call-overload]
+            if count + 1 > max_count:
+                raise StoreError(f"module {module_id} already keeps {count} variables "
+                                 f"(at most {max_count})")
+            if total + len(value) > max_total:
+                raise StoreError(f"module {module_id}'s variables would take "
+                                 f"{total + len(value)} bytes (at most {max_total})")
+            db.execute("INSERT INTO module_globals(module_id, name, value, updated_at) "
+                       "VALUES(%s,%s,%s,%s) ON CONFLICT(module_id, name) DO UPDATE SET "
+                       "value=excluded.value, updated_at=excluded.updated_at",
+                       (module_id, name, value, time.time()))
 
     # -- trusted keys -----------------------------------------------------------------
     def add_trusted_key(self, name: str, public_key: bytes) -> None:
