@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import socket
+import time
 from pathlib import Path
 
 import httpx
@@ -80,3 +81,41 @@ async def test_a_change_on_either_node_resyncs_the_phone_once(
     # node A serves the renamed user too (its snapshot follows the shared change counter)
     status, body = await curl("--interface", "127.0.0.1", a.url(f"/polycom-spip550-{MAC}.cfg"))
     assert status == 200 and b"Alice Renamed" in body
+
+
+async def test_yealink_two_stage_detection_across_nodes(
+        tmp_path: Path, pg_cluster: PgCluster, nursery: trio.Nursery) -> None:
+    """The common file reaches node A, the MAC file node B (a load balancer without address
+    affinity): node B answers with the Yealink module from the marker node A set."""
+    url = pg_cluster.new_database()
+    a = await _node(tmp_path / "a", url, nursery)
+    b = await _node(tmp_path / "b", url, nursery)
+    for i, (first, second) in enumerate(((a, b), (b, a), (a, a))):
+        ip, mac = f"127.0.4.{i + 1}", f"0015650004{i:02x}"
+        status, _ = await curl("--interface", ip, first.url("/y000000000046.cfg"))
+        assert status == 404
+        status, body = await curl("--interface", ip, second.url(f"/{mac}.cfg"))
+        assert status == 200 and body.startswith(b"#!version:1.0.0.1"), body[:100]
+        assert a.svc.store.get_phone(mac).module_id == "yealink"
+    # without the marker (another address), the MAC file is not Yealink's
+    status, body = await curl("--interface", "127.0.4.9", b.url("/001565000409.cfg"))
+    assert not body.startswith(b"#!version:1.0.0.1")
+
+
+def test_shared_markers_expire(pg_cluster: PgCluster) -> None:
+    from provhost.store.postgres import PostgresStore
+
+    url = pg_cluster.new_database()
+    a, b = PostgresStore(url), PostgresStore(url)
+    try:
+        assert a.set_marker("127.0.5.1", "model", "t46", 0.5, 2)
+        assert b.markers("127.0.5.1") == {"model": "t46"}  # another node sees it
+        assert a.set_marker("127.0.5.1", "x", "1", 0.5, 2)
+        assert not b.set_marker("127.0.5.1", "y", "1", 0.5, 2)  # bounded per address
+        assert a.set_marker("127.0.5.1", "model", "t48", 0.5, 2)  # renewing is no new one
+        assert b.markers("127.0.5.2") == {}
+        time.sleep(0.7)
+        assert a.markers("127.0.5.1") == {}
+    finally:
+        a.close()
+        b.close()

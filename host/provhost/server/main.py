@@ -19,6 +19,7 @@ from hypercorn.config import Config as HypercornConfig
 from hypercorn.trio import serve as hypercorn_serve
 
 from provhost.chain.provisioner import Provisioner
+from provhost.chain.shared_markers import SharedMarkerTable
 from provhost.engine import Engine
 from provhost.ftp.server import serve_ftp
 from provhost.runtime.interface import Runtime
@@ -102,6 +103,8 @@ async def serve_all(svc: Service, cfg: ServerConfig, *,
         await engine.refresh()
         marker_lifetime = float(svc.setting_get("MARKER_LIFETIME"))
         prov = Provisioner(engine, marker_lifetime=marker_lifetime)
+        if hasattr(svc.store, "set_marker"):  # a shared database: every node sees markers
+            prov.markers = SharedMarkerTable(marker_lifetime, svc.store)  # type: ignore[assignment]
         try:
             async with trio.open_nursery() as nursery:
                 http = ProvisioningApp(prov, proto="http")

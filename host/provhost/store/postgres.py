@@ -61,7 +61,14 @@ CREATE TABLE IF NOT EXISTS provhost_changes (
     one     INTEGER PRIMARY KEY CHECK (one = 1),
     counter BIGINT NOT NULL
 );
-INSERT INTO provhost_changes(one, counter) VALUES (1, 0) ON CONFLICT DO NOTHING
+INSERT INTO provhost_changes(one, counter) VALUES (1, 0) ON CONFLICT DO NOTHING;
+CREATE TABLE IF NOT EXISTS provhost_markers (
+    ip         TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (ip, name)
+)
 """
 
 # Text ordered as SQLite orders it (bytewise), whatever the database's collation
@@ -97,6 +104,7 @@ class PostgresStore:
             raise StoreError(f"cannot connect to {self.path}: {e}") from None
         self.generation = 0
         self._leaders: dict[str, psycopg.Connection[Any]] = {}
+        self._marker_sets = 0
         self.migrate()
 
     # -- plumbing ---------------------------------------------------------------------
@@ -156,6 +164,33 @@ class PostgresStore:
             if applied:
                 conn.execute("UPDATE provhost_changes SET counter = counter + 1")
         return applied
+
+    # -- markers shared by every node (chain/shared_markers.py) ----------------------------
+    def set_marker(self, ip: str, name: str, value: str, lifetime: float, max_per_ip: int
+                   ) -> bool:
+        """Set or renew one marker of `ip` for `lifetime` seconds of the database's clock
+        (nodes' clocks may differ); False when `ip` already has `max_per_ip` others."""
+        with self._tx(bookkeeping=True) as db:
+            db.execute("DELETE FROM provhost_markers WHERE ip=%s AND expires_at <= now()",
+                       (ip,))
+            row = db.execute("SELECT COUNT(*) AS n FROM provhost_markers WHERE ip=%s "
+                             "AND name<>%s", (ip, name)).fetchone()
+            if int(row["n"]) >= max_per_ip:  # type: ignore[index,call-overload]
+                return False
+            db.execute("INSERT INTO provhost_markers(ip, name, value, expires_at) "
+                       "VALUES(%s, %s, %s, now() + make_interval(secs => %s)) "
+                       "ON CONFLICT(ip, name) DO UPDATE SET value=excluded.value, "
+                       "expires_at=excluded.expires_at", (ip, name, value, lifetime))
+            self._marker_sets += 1
+            if self._marker_sets % 256 == 0:  # now and then, everyone's expired ones
+                db.execute("DELETE FROM provhost_markers WHERE expires_at <= now()")
+        return True
+
+    def markers(self, ip: str) -> dict[str, str]:
+        """The live markers of `ip`, whichever node set them."""
+        return {r["name"]: r["value"] for r in self._q(
+            "SELECT name, value FROM provhost_markers WHERE ip=%s AND expires_at > now()",
+            (ip,))}
 
     def try_lead(self, job: str) -> bool:
         """Whether this process leads `job` among every process and node on this database
