@@ -103,7 +103,10 @@ async def serve_all(svc: Service, cfg: ServerConfig, *,
         await engine.refresh()
         marker_lifetime = float(svc.setting_get("MARKER_LIFETIME"))
         prov = Provisioner(engine, marker_lifetime=marker_lifetime)
-        if hasattr(svc.store, "set_marker"):  # a shared database: every node sees markers
+        # a shared database: every node sees markers (PROVHOST_SHARED_MARKERS=0: the load
+        # balancer keeps each phone's address on one node, so each node's own suffice)
+        if (hasattr(svc.store, "set_marker")
+                and os.environ.get("PROVHOST_SHARED_MARKERS", "1") != "0"):
             prov.markers = SharedMarkerTable(marker_lifetime, svc.store)  # type: ignore[assignment]
         try:
             async with trio.open_nursery() as nursery:
