@@ -473,13 +473,17 @@ def free_port(kind: int) -> int:
 
 
 def start_server(data_dir: Path, ports: dict[str, int], log: Path,
-                 profile: Path | None) -> subprocess.Popen[bytes]:
+                 profile: Path | None, processes: int = 1,
+                 database: str = "") -> subprocess.Popen[bytes]:
     cmd = [PY, "-m", "provhost.cli"]
     if profile is not None:
         cmd = [PY, "-m", "cProfile", "-o", str(profile), "-m", "provhost.cli"]
     cmd += ["--data-dir", str(data_dir), "serve", "--listen", SERVER,
             "--http-port", str(ports["http"]), "--tftp-port", str(ports["tftp"]),
-            "--api-port", str(ports["api"]), "--ftp-port", str(ports["ftp"])]
+            "--api-port", str(ports["api"]), "--ftp-port", str(ports["ftp"]),
+            "--processes", str(processes)]
+    if database:
+        cmd[cmd.index("serve"):cmd.index("serve")] = ["--database", database]
     with log.open("wb") as out:
         return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
 
@@ -654,10 +658,16 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true",
                     help="run the server under cProfile; top functions -> DIR/server_profile.txt")
     ap.add_argument("--keep", action="store_true", help="keep the temporary data directory")
+    ap.add_argument("--processes", type=int, default=1,
+                    help="server processes (serve --processes; 0 = one per core)")
+    ap.add_argument("--database", default="",
+                    help="the server's store: a postgresql:// URL (default: SQLite)")
     ap.add_argument("--mixed", action="store_true",
                     help="phones of every bundled module, each replaying one of its module's "
                          "boot-sequence files (modules/<id>/tests/*.json)")
     args = ap.parse_args()
+    if args.database:  # the phones are registered in it, and the server reads it
+        os.environ["PROVHOST_DATABASE"] = args.database
     if args.phones > 3 * 62500:
         raise SystemExit("at most 187,500 phones (distinct 127.x.y.z source addresses)")
     out = Path(args.out)
@@ -673,7 +683,8 @@ def main() -> None:
         ports = {"http": free_port(socket.SOCK_STREAM), "tftp": free_port(socket.SOCK_DGRAM),
                  "api": free_port(socket.SOCK_STREAM), "ftp": free_port(socket.SOCK_STREAM)}
         prof = out / "server.prof" if args.profile else None
-        proc = start_server(data, ports, out / "server.log", prof)
+        proc = start_server(data, ports, out / "server.log", prof,
+                            args.processes or (os.cpu_count() or 1), args.database)
         trio.run(wait_ready, proc, ports)
         sampler = ProcessTreeSampler(proc.pid)
         sampler.sample(0.0)

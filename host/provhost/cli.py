@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -147,6 +148,9 @@ def _phone_auth(svc: Service, a: argparse.Namespace) -> Any:
 def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Handler]]:
     parser = argparse.ArgumentParser(prog="provhost", description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", help="state directory (default: $PROVHOST_DATA or ./data)")
+    parser.add_argument("--database", default=None,
+                        help="the store: postgresql://USER@HOST/DB for a shared PostgreSQL "
+                             "(default: $PROVHOST_DATABASE, else the data directory's SQLite)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("-v", "--verbose", action="store_true")
     groups = parser.add_subparsers(dest="group", required=True)
@@ -168,10 +172,19 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
     serve.add_argument("--https-port", type=int, default=None, help="also serve HTTPS here")
     serve.add_argument("--cert", help="PEM certificate (chain) for HTTPS")
     serve.add_argument("--key", help="PEM private key for HTTPS")
+    serve.add_argument("--processes", type=int, default=None,
+                       help="server processes sharing the phone ports (default: "
+                            "$PROVHOST_PROCESSES, else one per core)")
     serve.add_argument("--api-https", action="store_true",
                        help="serve the management listener (REST API, web administration) "
                             "over HTTPS with --cert and --key")
     handlers[("serve",)] = _serve
+
+    # db ------------------------------------------------------------------------------
+    dg = groups.add_parser("db", help="the database").add_subparsers(dest="cmd", required=True)
+    p = command(dg, ("db", "migrate-to"), "copy this data directory's SQLite database into "
+                "an empty PostgreSQL database and verify the copy", _db_migrate_to)
+    p.add_argument("url", help="postgresql://USER@HOST/DB (must be empty)")
 
     # request ---------------------------------------------------------------------------
     req = groups.add_parser("request", help="run the chain for one request, print its trace")
@@ -469,6 +482,21 @@ def _build_parser() -> tuple[argparse.ArgumentParser, dict[tuple[str, ...], Hand
     return parser, handlers
 
 
+def _db_migrate_to(svc: Service, a: argparse.Namespace) -> Any:
+    from provhost.store.base import StoreError
+    from provhost.store.copy import copy_sqlite_to_postgresql
+    from provhost.store.postgres import is_postgresql_url, redact
+
+    if not is_postgresql_url(a.url):
+        raise ServiceError("migrate-to needs a postgresql:// URL")
+    try:
+        counts = copy_sqlite_to_postgresql(str(svc.paths.database), a.url)
+    except StoreError as e:
+        raise ServiceError(str(e)) from None
+    return {"target": redact(a.url), "copied": counts, "verified": True,
+            "next": "start provhost with --database (or PROVHOST_DATABASE) set to the URL"}
+
+
 def _serve(svc: Service, a: argparse.Namespace) -> Any:
     from provhost.server.main import run_server  # imported late: trio servers are heavy
 
@@ -476,9 +504,14 @@ def _serve(svc: Service, a: argparse.Namespace) -> Any:
         raise ServiceError("--https-port needs --cert and --key")
     if a.api_https and not (a.cert and a.key):
         raise ServiceError("--api-https needs --cert and --key")
-    run_server(svc, listen=a.listen, http_port=a.http_port, tftp_port=a.tftp_port,
-               api_port=a.api_port, https_port=a.https_port, certfile=a.cert, keyfile=a.key,
-               ftp_port=a.ftp_port, api_https=a.api_https)
+    if a.processes is not None and a.processes < 1:
+        raise ServiceError("--processes must be at least 1")
+    rc = run_server(svc, listen=a.listen, http_port=a.http_port, tftp_port=a.tftp_port,
+                    api_port=a.api_port, https_port=a.https_port, certfile=a.cert,
+                    keyfile=a.key, ftp_port=a.ftp_port, api_https=a.api_https,
+                    processes=a.processes)
+    if rc:
+        raise ServiceError("a server process failed; the set was stopped (see the log)")
     return None
 
 
@@ -786,9 +819,12 @@ def _render(result: Any, as_json: bool) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser, handlers = _build_parser()
     args = parser.parse_args(argv)
+    # a server process of `serve --processes N` says which one it is on every line
+    spec = json.loads(os.environ.get("PROVHOST_PROCESS") or "null")
+    who = f" [p{spec['index']}/{spec['count']} pid %(process)d]" if spec else ""
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format=f"%(asctime)s %(levelname)s{who} %(name)s: %(message)s",
     )
     logging.getLogger("httpx").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     if args.group in release_commands.GROUPS:  # no Service: opening the store migrates it
@@ -796,7 +832,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     key = (args.group,) + ((args.cmd,) if getattr(args, "cmd", None) else ())
     handler = handlers[key]
     try:
-        svc = Service(Paths.from_env(args.data_dir))
+        # `db migrate-to` reads the data directory's own SQLite, whatever the store setting
+        database = "" if args.group == "db" else args.database
+        svc = Service(Paths.from_env(args.data_dir, database))
     except Exception as e:  # a broken data directory: say so in one line
         print(f"provhost: error: cannot open the data directory: {e}", file=sys.stderr)
         return EXIT_ERROR

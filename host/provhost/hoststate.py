@@ -6,7 +6,8 @@ administrator's façade (`provhost.service.Service`, which sits above and uses t
 
 The `Snapshot` is everything requests derive from the store (settings, the dialplan
 input, firmware content ids, each module's shared globals), built once per store change
-key (SQLite's data_version plus this process's write generation) and shared by every
+key (SQLite's data_version plus this process's write generation; PostgreSQL's shared
+change counter) and shared by every
 request until the store changes, here or in another process.  It is the one cache of
 derived data; nothing else keeps its own copy keyed by the change key.
 """
@@ -28,7 +29,7 @@ from provhost.moduleapi.dialplan_data import build_dialplan_data
 from provhost.moduleapi.module_globals import unpack_all
 from provhost.paths import Paths
 from provhost.registry import Registry
-from provhost.store.sqlite import SqliteStore
+from provhost.store import Store, open_store
 from provhost.uploads import PhoneUploads, UploadLimits, UploadRefused
 
 T = TypeVar("T")
@@ -55,7 +56,7 @@ class PhoneAuthContext:
 class Snapshot:
     """Derived data for one change key.  Callers must not mutate what it returns."""
 
-    def __init__(self, store: SqliteStore, key: tuple[int, int]) -> None:
+    def __init__(self, store: Store, key: tuple[int, int]) -> None:
         self._store = store
         self.key = key
         self.settings: dict[str, str] = settings_mod.effective(store.all_settings())
@@ -101,7 +102,7 @@ class HostState:
     def __init__(self, paths: Paths) -> None:
         self.paths = paths
         paths.ensure()
-        self.store = SqliteStore(paths.database)
+        self.store: Store = open_store(paths.database_url, paths.database)
         self.registry = Registry(self.store, paths)
         self.registry.load()
         self._snapshot: Snapshot | None = None

@@ -19,12 +19,17 @@ class Paths:
     data_dir: Path
     bundled_dir: Path = SOURCE_ROOT / "modules"
     shim_dir: Path = SOURCE_ROOT / "sdk-php-shim"
+    # the store: "" = the SQLite file `database` below; postgresql://... = a shared database
+    database_url: str = ""
 
     @classmethod
-    def from_env(cls, data_dir: str | Path | None = None) -> Paths:
+    def from_env(cls, data_dir: str | Path | None = None,
+                 database_url: str | None = None) -> Paths:
         data = Path(data_dir or os.environ.get("PROVHOST_DATA", "./data")).resolve()
         bundled = Path(os.environ.get("PROVHOST_BUNDLED_DIR", SOURCE_ROOT / "modules"))
-        return cls(data_dir=data, bundled_dir=bundled.resolve())
+        url = database_url if database_url is not None else os.environ.get(
+            "PROVHOST_DATABASE", "")
+        return cls(data_dir=data, bundled_dir=bundled.resolve(), database_url=url)
 
     @property
     def database(self) -> Path:

@@ -29,8 +29,9 @@ from provhost.paths import Paths
 from provhost.privatefile import create_private
 from provhost.registry import ModuleEntry, Registry, RegistryError
 from provhost.runtime.select import runtime_name_for
+from provhost.store import Store
 from provhost.store.base import Line, PhoneRecord, StoreError
-from provhost.store.sqlite import PROVISION_PASSWORD_LENGTH, SqliteStore, generate_password
+from provhost.store.sqlite import PROVISION_PASSWORD_LENGTH, generate_password
 from provhost.uploads import PhoneUploads, UploadRefused
 
 __all__ = ["PHONE_AUTH_KEY_FILE", "PhoneAuthContext", "Service", "ServiceError"]
@@ -126,7 +127,7 @@ class Service:
         return self.state.paths
 
     @property
-    def store(self) -> SqliteStore:
+    def store(self) -> Store:
         return self.state.store
 
     @property

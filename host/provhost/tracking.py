@@ -13,18 +13,17 @@ engine for dialplans.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import trio
 
 from provhost.engine import ActiveModule, Engine
-from provhost.hoststate import Snapshot
+from provhost.hoststate import HostState, Snapshot
 from provhost.mac import pretty_mac
 from provhost.moduleapi.fingerprint import config_fingerprint
 from provhost.moduleapi.variables import phone_vars, settings_vars
+from provhost.store import thread_store
 from provhost.store.base import Line, PhoneRecord, User
-from provhost.store.sqlite import SqliteStore
 
 __all__ = ["PhoneState", "config_fingerprint", "phone_states", "stale_phones"]
 
@@ -53,15 +52,12 @@ class _Inputs:
     users: dict[int, User]
 
 
-def _read_inputs(database: Path) -> _Inputs:
+def _read_inputs(state: HostState) -> _Inputs:
     """Phones, their lines (one query for all, not one per phone) and users, on a
     connection of this thread's own: the loop's connection stays the loop's."""
-    store = SqliteStore(database)
-    try:
+    with thread_store(state.store, state.paths.database) as store:
         return _Inputs(store.list_phones(), lines_by_phone(store.list_lines()),
                        {u.id: u for u in store.list_users()})
-    finally:
-        store.close()
 
 
 async def phone_states(engine: Engine) -> list[tuple[PhoneRecord, PhoneState]]:
@@ -70,7 +66,7 @@ async def phone_states(engine: Engine) -> list[tuple[PhoneRecord, PhoneState]]:
     Reading the store and hashing run in threads; only the modules' dialplans (which may
     need their sandbox, and only modules that have phones) are made on the loop."""
     snapshot = engine.state.snapshot()
-    inputs = await trio.to_thread.run_sync(_read_inputs, engine.state.paths.database)
+    inputs = await trio.to_thread.run_sync(_read_inputs, engine.state)
     active = {am.id: am for am in engine.chain()}
     dialplans: dict[str, dict[str, str]] = {}
     for mid in sorted({p.module_id for p in inputs.phones} & active.keys()):

@@ -3,8 +3,8 @@
 Writers run flat out while the process dies: administrators creating phones and lines
 through the API, and unknown phones booting with AUTO_EXTENSION=1 (the phone and its
 automatic extension are one transaction).  After the kill the store must be intact
-(`PRAGMA integrity_check`), every write the client saw acknowledged must be there, and no
-booted phone may exist without its extension.  The restarted server must serve them.
+(SQLite: `PRAGMA integrity_check`; PostgreSQL: its constraints), every write the client saw acknowledged must be there, and no
+booted phone may exist without its extension.  The restarted server must serve them.  Run on both store backends.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psycopg
+import pytest
 import trio
 from provhost.paths import SOURCE_ROOT, Paths
 from provhost.service import Service
@@ -34,6 +36,8 @@ API_WRITERS = 4
 BOOTERS = 6
 ROUNDS = 3
 
+pytestmark = pytest.mark.both_backends
+
 
 @dataclass
 class Server:
@@ -44,10 +48,13 @@ class Server:
 
 
 @asynccontextmanager
-async def provhost_serve(data_dir: Path, nursery: trio.Nursery) -> AsyncIterator[Server]:
-    """A real `provhost serve` process on free loopback ports (port 0 from the environment)."""
+async def provhost_serve(data_dir: Path, nursery: trio.Nursery, database_url: str = ""
+                         ) -> AsyncIterator[Server]:
+    """A real `provhost serve` process on free loopback ports (port 0 from the environment),
+    on the store `database_url` names ("" = the data directory's SQLite)."""
     env = {**os.environ, "PROVHOST_LISTEN": "127.0.0.1", "PROVHOST_HTTP_PORT": "0",
-           "PROVHOST_TFTP_PORT": "0", "PROVHOST_API_PORT": "0", "PROVHOST_FTP_PORT": "0"}
+           "PROVHOST_TFTP_PORT": "0", "PROVHOST_API_PORT": "0", "PROVHOST_FTP_PORT": "0",
+           "PROVHOST_DATABASE": database_url}
     proc: trio.Process = await nursery.start(partial_run(
         [str(PROVHOST), "--data-dir", str(data_dir), "serve"], env))
     assert proc.stderr is not None
@@ -134,10 +141,10 @@ async def booter(server: Server, n: int, acked: Acknowledged, rnd: int) -> None:
 
 
 async def test_sigkill_during_writes_loses_nothing_acknowledged(
-        tmp_path: Path, nursery: trio.Nursery) -> None:
+        tmp_path: Path, nursery: trio.Nursery, database_url: str) -> None:
     tmp_path.chmod(0o755)
     data = tmp_path / "data"
-    paths = Paths(data_dir=data)
+    paths = Paths(data_dir=data, database_url=database_url)
     paths.ensure()
     svc = Service(paths)
     svc.setting_set("AUTO_EXTENSION", "1")
@@ -146,11 +153,11 @@ async def test_sigkill_during_writes_loses_nothing_acknowledged(
 
     acked = Acknowledged()
     for rnd in range(ROUNDS):
-        await kill_during_writes(data, nursery, acked, rnd)
-        check_store(paths.database, acked)
+        await kill_during_writes(data, nursery, acked, rnd, database_url)
+        check_store(paths, acked)
 
     # the next start serves what was acknowledged, and keeps writing
-    async with provhost_serve(data, nursery) as server, httpx.AsyncClient(timeout=10) as client:
+    async with provhost_serve(data, nursery, database_url) as server, httpx.AsyncClient(timeout=10) as client:
         mac = sorted(acked.booted)[0]
         r = await client.get(f"http://127.0.0.1:{server.http}/Cisco/SPA504G/{mac}.cfg")
         assert r.status_code == 200 and b"<User_ID_1_" in r.content
@@ -162,10 +169,10 @@ async def test_sigkill_during_writes_loses_nothing_acknowledged(
 
 
 async def kill_during_writes(data: Path, nursery: trio.Nursery, acked: Acknowledged,
-                             rnd: int) -> None:
+                             rnd: int, database_url: str) -> None:
     """Start the server, load it with writers, SIGKILL it at a random moment of the load."""
     lost_before = acked.attempts - acked.answered
-    async with provhost_serve(data, nursery) as server:
+    async with provhost_serve(data, nursery, database_url) as server:
         async with trio.open_nursery() as load:
             for n in range(API_WRITERS):
                 load.start_soon(api_writer, server, n, acked, rnd)
@@ -188,10 +195,14 @@ async def kill_during_writes(data: Path, nursery: trio.Nursery, acked: Acknowled
     await wait_for(lambda: not _alive(workers), "the killed server's workers to exit")
 
 
-def check_store(database: Path, acked: Acknowledged) -> None:
-    db = sqlite3.connect(database)
-    try:
+def check_store(paths: Paths, acked: Acknowledged) -> None:
+    db: sqlite3.Connection | psycopg.Connection[tuple[str, ...]]
+    if paths.database_url:
+        db = psycopg.connect(paths.database_url)  # its constraints are always enforced
+    else:
+        db = sqlite3.connect(paths.database)
         assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    try:
         phones = {r[0] for r in db.execute("SELECT mac FROM phones")}
         lines = dict(db.execute("SELECT telnum, phone_mac FROM lines"))
         orphans = db.execute(

@@ -1,4 +1,5 @@
-"""The SQLite store: migrations, transactions, phones, lines, durability."""
+"""The store: migrations (SQLite), transactions, phones, lines, durability; the tests that
+take the `store` fixture run on both backends."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from provhost.store import Store
 from provhost.store.base import StoreError
 from provhost.store.migrations import LATEST, MIGRATIONS
 from provhost.store.sqlite import SqliteStore
@@ -49,8 +51,8 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
         SqliteStore(db_path)
 
 
-def test_phone_with_automatic_extension_in_range(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "db.sqlite")
+@pytest.mark.both_backends
+def test_phone_with_automatic_extension_in_range(store: Store) -> None:
     store.set_setting("AUTO_EXTENSION_RANGE", "20-22")
     store.add_line("20")
     phone = store.create_phone("112233445566", "spa504g", "cisco-spa", "10.0.0.5", auto_line=True)
@@ -65,8 +67,8 @@ def test_phone_with_automatic_extension_in_range(tmp_path: Path) -> None:
     assert store.get_phone("112233445568") is None
 
 
-def test_lines_users_and_errors(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "db.sqlite")
+@pytest.mark.both_backends
+def test_lines_users_and_errors(store: Store) -> None:
     alice = store.add_user("alice", "Alice Example")
     store.create_phone("aabbccddeeff", "t", "m", "", auto_line=False)
     a = store.add_line("10", user_id=alice.id, phone_mac="aabbccddeeff")

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from .conftest import Running, curl
+
+# the store behind these servers: SQLite and PostgreSQL
+pytestmark = pytest.mark.both_backends
 
 MAC = "0004f2000077"
 

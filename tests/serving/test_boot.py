@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from .conftest import Running, curl, tftp_get
+
+# the store behind these servers: SQLite and PostgreSQL
+pytestmark = pytest.mark.both_backends
 
 MAC = "0004f2aabbcc"
 # Yealink tests use a Yealink MAC: since yealink 1.2.0 a Polycom-prefixed MAC is never taken

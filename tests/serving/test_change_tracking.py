@@ -19,6 +19,9 @@ from tests.sip.sipp import free_udp_port, sipp_uas
 
 from .conftest import Running, curl
 
+# the store behind these servers: SQLite and PostgreSQL
+pytestmark = pytest.mark.both_backends
+
 PHONE_A, PHONE_B = "0004f2aa0001", "0004f2bb0002"
 CLI = str(Path(__file__).parents[2] / ".venv/bin/provhost")
 
@@ -103,12 +106,14 @@ async def test_change_from_another_process_is_noticed(watched: Running, tmp_path
     keys = {"user": last["SIP_USERNAME"], "password": last["SIP_PASSWORD"], "qop_param": ""}
     async with sipp_uas("notify_digest.xml", tmp_path, keys, port=port) as uas:
         # the CLI is another process: the server learns of it from the database
-        await trio.run_process([CLI, "--data-dir", str(svc.paths.data_dir),
-                                "prefix", "add", "0"], capture_stdout=True)
+        await trio.run_process([CLI, "--data-dir", str(svc.paths.data_dir), "--database",
+                                svc.paths.database_url, "prefix", "add", "0"],
+                               capture_stdout=True)
         rc = await uas.finish()
     assert rc == 0, uas.diagnostics()
-    stale = await trio.run_process([CLI, "--data-dir", str(svc.paths.data_dir), "--json",
-                                    "phone", "stale"], capture_stdout=True)
+    stale = await trio.run_process([CLI, "--data-dir", str(svc.paths.data_dir), "--database",
+                                    svc.paths.database_url, "--json", "phone", "stale"],
+                                   capture_stdout=True)
     assert PHONE_A in stale.stdout.decode()
 
 

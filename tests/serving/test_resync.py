@@ -20,6 +20,9 @@ from provhost.server.lifespan import acknowledge_lifespan
 
 from .conftest import Running, curl
 
+# the store behind these servers: SQLite and PostgreSQL
+pytestmark = pytest.mark.both_backends
+
 MAC = "0004f2000321"
 REALM, NONCE = "phone", "dcd98b7102dd2f0e8b11d0f600bfb0c093"
 

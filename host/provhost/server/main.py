@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
@@ -21,6 +22,7 @@ from hypercorn.config import Config as HypercornConfig
 from hypercorn.trio import serve as _hypercorn_serve
 
 from provhost.chain.provisioner import Provisioner
+from provhost.chain.shared_markers import SharedMarkerTable
 from provhost.engine import Engine
 from provhost.ftp.server import serve_ftp
 from provhost.runtime.interface import Runtime
@@ -29,6 +31,7 @@ from provhost.server.api_app import ApiApp, load_or_create_token
 from provhost.server.file_adapter import chain_handler, ftp_authenticator, upload_handler
 from provhost.server.http_app import ProvisioningApp
 from provhost.server.management import management_app
+from provhost.server.processes import child_argv, child_spec, supervise
 from provhost.server.registry_watcher import RegistryWatcher
 from provhost.server.resync_watcher import ResyncWatcher
 from provhost.service import Service
@@ -67,6 +70,12 @@ class ServerConfig:
     http_read_timeout: float = 10.0  # drop a client that stops sending (slowloris)
     resync_interval: float = 5.0  # how often to look for changes made by other processes
     drain_timeout: float = 10.0  # on SIGTERM: stop accepting, finish transfers this long
+    # --processes N (server/processes.py): sockets the supervisor bound, and whether this
+    # process leads (API, FTP, HTTPS, resync watcher); "" = the only process
+    http_fd: int | None = None
+    tftp_fd: int | None = None
+    leader: bool = True
+    process: str = ""
     registry_interval: float = 0.5  # how soon a module change made elsewhere is applied
     api_https: bool = False  # management listener (API + web administration) over HTTPS
 
@@ -125,14 +134,21 @@ async def serve_all(svc: Service, cfg: ServerConfig, *,
         await engine.refresh()
         marker_lifetime = float(svc.setting_get("MARKER_LIFETIME"))
         prov = Provisioner(engine, marker_lifetime=marker_lifetime)
+        # a shared database: every node sees markers (PROVHOST_SHARED_MARKERS=0: the load
+        # balancer keeps each phone's address on one node, so each node's own suffice)
+        if (hasattr(svc.store, "set_marker")
+                and os.environ.get("PROVHOST_SHARED_MARKERS", "1") != "0"):
+            prov.markers = SharedMarkerTable(marker_lifetime, svc.store)  # type: ignore[assignment]
         try:
             async with trio.open_nursery() as nursery:
                 http = ProvisioningApp(prov, proto="http")
-                http_binds = await nursery.start(hypercorn_serve, http,
-                                                 hypercorn_config(cfg.listen, cfg.http_port,
-                                                                  read_timeout=cfg.http_read_timeout))
+                http_cfg = hypercorn_config(cfg.listen, cfg.http_port,
+                                            read_timeout=cfg.http_read_timeout)
+                if cfg.http_fd is not None:
+                    http_cfg.bind = [f"fd://{cfg.http_fd}"]
+                http_binds = await nursery.start(hypercorn_serve, http, http_cfg)
                 ports = BoundPorts(http=_port_of(http_binds), tftp=0)
-                if cfg.https_port is not None and cfg.certfile:
+                if cfg.https_port is not None and cfg.certfile and cfg.leader:
                     https = ProvisioningApp(prov, proto="https")
                     https_binds = await nursery.start(hypercorn_serve, https, hypercorn_config(
                         cfg.listen, cfg.https_port, certfile=cfg.certfile, keyfile=cfg.keyfile))
@@ -140,28 +156,39 @@ async def serve_all(svc: Service, cfg: ServerConfig, *,
                 watcher = ResyncWatcher(engine, interval=cfg.resync_interval)
                 api = ApiApp(svc, engine, prov, load_or_create_token(svc.paths.data_dir),
                              on_change=watcher.poke)
-                web = WebApp(svc, engine, prov, on_change=watcher.poke)  # pages beside the API
-                await nursery.start(web.run)
-                tls = {"certfile": cfg.certfile, "keyfile": cfg.keyfile} if cfg.api_https else {}
-                api_binds = await nursery.start(hypercorn_serve, management_app(api, web),
-                                                hypercorn_config(cfg.api_listen, cfg.api_port,
-                                                                 **tls))
-                ports.api = _port_of(api_binds)
+                if cfg.leader:  # the management listener: the leader's alone
+                    web = WebApp(svc, engine, prov, on_change=watcher.poke)  # beside the API
+                    await nursery.start(web.run)
+                    tls = ({"certfile": cfg.certfile, "keyfile": cfg.keyfile}
+                           if cfg.api_https else {})
+                    api_binds = await nursery.start(hypercorn_serve, management_app(api, web),
+                                                    hypercorn_config(cfg.api_listen, cfg.api_port,
+                                                                     **tls))
+                    ports.api = _port_of(api_binds)
                 ports.tftp = await nursery.start(partial(
                     serve_tftp, chain_handler(prov, "tftp"), host=cfg.listen, port=cfg.tftp_port,
                     upload_handler=upload_handler(prov),
-                    max_upload=max(int(svc.setting_get("UPLOAD_MAX_SIZE")), 0)))
-                if cfg.ftp_port is not None:
+                    max_upload=max(int(svc.setting_get("UPLOAD_MAX_SIZE")), 0),
+                    **({} if cfg.tftp_fd is None else {"sock": socket.socket(fileno=cfg.tftp_fd)})))
+                if cfg.ftp_port is not None and cfg.leader:
                     ports.ftp = await nursery.start(partial(
                         serve_ftp, chain_handler(prov, "ftp"), authenticate=ftp_authenticator(svc.state),
                         host=cfg.listen, port=cfg.ftp_port,
                         allow_anonymous=svc.setting_get("FTP_ANONYMOUS") == "1"))
-                log.info("provhost serving on %s: HTTP %d, TFTP %d, FTP %s; API %s:%d; modules: %s",
-                         cfg.listen, ports.http, ports.tftp, ports.ftp, cfg.api_listen, ports.api,
-                         ", ".join(a.id for a in engine.chain()) or "none")
-                nursery.start_soon(_resync_after_hold, svc.paths.resync_hold, watcher)
+                modules = ", ".join(a.id for a in engine.chain()) or "none"
+                if cfg.leader:
+                    log.info("provhost serving on %s: HTTP %d, TFTP %d, FTP %s; API %s:%d; "
+                             "modules: %s", cfg.listen, ports.http, ports.tftp, ports.ftp,
+                             cfg.api_listen, ports.api, modules)
+                    # once per set: the leader's job (held while an upgrade checks health)
+                    nursery.start_soon(_resync_after_hold, svc.paths.resync_hold, watcher)
+                else:
+                    log.info("provhost process %s serving on %s: HTTP %d, TFTP %d (API, FTP, "
+                             "HTTPS and resync: the leader's); modules: %s", cfg.process,
+                             cfg.listen, ports.http, ports.tftp, modules)
                 if shutdown is not None:
                     nursery.start_soon(drain, nursery.cancel_scope)
+                # every process applies module changes made elsewhere to its own engine
                 await nursery.start(RegistryWatcher(engine, interval=cfg.registry_interval,
                                                     on_change=watcher.poke).run)
                 task_status.started(ports)
@@ -190,7 +217,15 @@ def run_server(svc: Service, *, listen: str | None = None, http_port: int | None
                tftp_port: int | None = None, api_port: int | None = None,
                https_port: int | None = None, certfile: str | None = None,
                keyfile: str | None = None, ftp_port: int | None = None,
-               api_https: bool = False) -> None:
+               api_https: bool = False, processes: int | None = None) -> int:
+    """Serve until stopped; the exit code.  With more than one process this process only
+    supervises (server/processes.py); a child of it serves what the supervisor gave it."""
+    spec = child_spec()
+    if spec is not None:
+        cfg = ServerConfig(**{**spec["config"], "http_fd": spec["http_fd"],
+                              "tftp_fd": spec["tftp_fd"], "leader": spec["index"] == 0,
+                              "process": f"{spec['index']}/{spec['count']}"})
+        return _run(svc, cfg)
     env = os.environ.get
     cfg = ServerConfig(
         listen=listen or env("PROVHOST_LISTEN", "0.0.0.0"),
@@ -202,10 +237,22 @@ def run_server(svc: Service, *, listen: str | None = None, http_port: int | None
         drain_timeout=float(env("PROVHOST_DRAIN_TIMEOUT", "10")),
         api_https=api_https,
     )
+    n = processes or int(env("PROVHOST_PROCESSES", "0")) or (os.cpu_count() or 1)
+    if n > 1:
+        argv = [*child_argv(), "--data-dir", str(svc.paths.data_dir),
+                "--database", svc.paths.database_url, "serve"]
+        if logging.getLogger().isEnabledFor(logging.DEBUG):
+            argv.insert(3, "--verbose")
+        return supervise(cfg, n, argv)
+    return _run(svc, cfg)
+
+
+def _run(svc: Service, cfg: ServerConfig) -> int:
     try:
         trio.run(_serve_until_sigterm, svc, cfg)
     except* KeyboardInterrupt:  # trio may wrap it in an exception group
         log.info("provhost stopped")
+    return 0
 
 
 async def _serve_until_sigterm(svc: Service, cfg: ServerConfig) -> None:

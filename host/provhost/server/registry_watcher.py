@@ -18,26 +18,20 @@ import trio
 from provhost import module_dirs
 from provhost.engine import Engine
 from provhost.hoststate import HostState
-from provhost.store.sqlite import SqliteStore
+from provhost.store import thread_store
 
 log = logging.getLogger("provhost.modules")
 
 
 def _load_with_own_connection(state: HostState) -> None:
     """Reload the registry in a thread on its own SQLite connection (never the loop's)."""
-    store = SqliteStore(state.paths.database)
-    try:
+    with thread_store(state.store, state.paths.database) as store:
         state.registry.load(store)
-    finally:
-        store.close()
 
 
 def _collect_with_own_connection(state: HostState) -> None:
-    store = SqliteStore(state.paths.database)
-    try:
+    with thread_store(state.store, state.paths.database) as store:
         module_dirs.collect(state.paths, store)
-    finally:
-        store.close()
 
 
 class RegistryWatcher:

@@ -39,8 +39,16 @@ class ResyncWatcher:
                   ) -> None:
         store = self.engine.state.store
         seen_version: int | None = None  # None: scan at start
+        # on a shared database (PostgreSQL) one process of all nodes leads the watcher
+        lead = getattr(store, "try_lead", None)
         task_status.started()
         while True:
+            if lead is not None and not await trio.to_thread.run_sync(lead, "resync"):
+                seen_version = None  # the leader may die: then scan at once
+                with trio.move_on_after(self.interval):
+                    await self._wake.wait()
+                self._wake = trio.Event()
+                continue
             poked, self._wake = self._wake.is_set(), trio.Event()
             version = store.data_version()
             if poked or version != seen_version:

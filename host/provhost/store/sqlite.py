@@ -53,7 +53,13 @@ class SqliteStore:
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.execute("PRAGMA busy_timeout=5000")
         self.generation = 0
+        self._counting = False  # the migrations run before the counter exists
         self.migrate()
+        # the change counter (see change_key); outside the migrations, like user_version
+        self._db.execute("CREATE TABLE IF NOT EXISTS provhost_changes ("
+                         "one INTEGER PRIMARY KEY CHECK (one = 1), counter INTEGER NOT NULL)")
+        self._db.execute("INSERT OR IGNORE INTO provhost_changes(one, counter) VALUES (1, 0)")
+        self._counting = True
 
     # -- plumbing ---------------------------------------------------------------------
     @contextlib.contextmanager
@@ -63,6 +69,8 @@ class SqliteStore:
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
+            if not bookkeeping and self._counting:
+                self._db.execute("UPDATE provhost_changes SET counter = counter + 1")
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
@@ -72,7 +80,10 @@ class SqliteStore:
 
     def change_key(self) -> tuple[int, int]:
         """Differs whenever settings, lines, users, prefixes or modules may have changed,
-        here or in another process (SQLite's data_version)."""
+        here or in another process: the change counter that every non-bookkeeping
+        transaction bumps.  Not SQLite's data_version, which also moves on every phone
+        request another process records: with `serve --processes N` that rebuilt the
+        snapshot on nearly every request (measured: docs/deployment.md)."""
         return self.data_version(), self.generation
 
     def schema_version(self) -> int:
@@ -257,8 +268,9 @@ class SqliteStore:
             )
 
     def data_version(self) -> int:
-        """Changes whenever another connection (another process) commits."""
-        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+        """Changes whenever a connection (this or another process) commits a change that
+        is not bookkeeping."""
+        return int(self._db.execute("SELECT counter FROM provhost_changes").fetchone()[0])
 
     def mark_stale(self, mac: str, reason: str) -> bool:
         """Make a phone that fetched a configuration stale (its stored fingerprint can then

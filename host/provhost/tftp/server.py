@@ -60,14 +60,19 @@ async def serve_tftp(
     upload_handler: UploadHandler | None = None,
     max_upload: int = 1 << 20,
     config: TftpConfig | None = None,
+    sock: socket.socket | None = None,
     task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Serve TFTP on host:port until cancelled; reports the bound port via task_status."""
+    """Serve TFTP on host:port until cancelled; reports the bound port via task_status.
+    `sock`: a socket already bound there (`serve --processes`: one of a SO_REUSEPORT set)."""
     server = _Server(handler, host, upload_handler, max_upload, config or TftpConfig())
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     wildcard = pktinfo.is_wildcard(host)
-    with trio.socket.socket(family, socket.SOCK_DGRAM) as listener:
-        await listener.bind((host, port))
+    listening = (trio.socket.from_stdlib_socket(sock) if sock is not None
+                 else trio.socket.socket(family, socket.SOCK_DGRAM))
+    with listening as listener:
+        if sock is None:
+            await listener.bind((host, port))
         if wildcard:
             pktinfo.enable(listener, family)
         actual_port = listener.getsockname()[1]
