@@ -11,9 +11,11 @@ the same replay on a scratch data directory, once per runtime.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import random
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from provhost.chain.answer import answer_reason, served_bytes
@@ -67,10 +69,28 @@ def parse_review(text: str) -> list[ReviewEntry]:
     return entries
 
 
-def made_up_address() -> str:
+REVIEW_ADDRESSES = tuple(f"198.51.100.{n}" for n in range(1, 255))
+
+
+@contextlib.contextmanager
+def made_up_address(prov: Provisioner) -> Iterator[str]:
     """A client address no phone has (TEST-NET-2, RFC 5737): never contacted, only a key
-    for markers."""
-    return f"198.51.100.{random.randint(1, 254)}"
+    for markers.  Each replay holds its own address, free of markers, until it ends, and
+    leaves none behind: a replay sees only the markers its own entries set (a random pick
+    from 254 addresses used to collide within one `module compat` run, so one type's
+    replay read the markers another type's replay had set)."""
+    free = [a for a in REVIEW_ADDRESSES if a not in prov.review_clients]
+    if not free:
+        raise ReviewError(f"more than {len(REVIEW_ADDRESSES)} configuration reviews at "
+                          "once; try again")
+    client = random.choice(free)
+    prov.review_clients.add(client)
+    prov.markers.clear(client)
+    try:
+        yield client
+    finally:
+        prov.markers.clear(client)
+        prov.review_clients.discard(client)
 
 
 async def review_entries(engine: Engine, mac: str) -> list[ReviewEntry]:
@@ -105,20 +125,20 @@ async def replay(prov: Provisioner, entries: list[ReviewEntry], *, required: boo
     """Ask the chain for each entry in order, from one made-up address (so markers carry
     over), recording nothing.  With `required`, a missing entry without `?` or `!` is a
     ReviewError naming it; without, every answer is just reported."""
-    client = made_up_address()
     files = []
-    for entry in entries:
-        req = ProvisioningRequest(proto=entry.proto, path=entry.path, client_ip=client,
-                                  review=True, server_ip=server_ip)
-        answer, _trace = await prov.provision(req)
-        data = served_bytes(answer)
-        reason = answer_reason(answer)
-        if data is None and required and not (entry.optional or entry.not_expected):
-            raise ReviewError(f"{entry.text}: the chain answered {answer.status}"
-                              f"{' (' + reason + ')' if reason else ''}; "
-                              f"run `provhost request {entry.path} --proto {entry.proto}` "
-                              "to see why")
-        files.append(ReviewedFile(entry, answer.status, data, answer.module))
+    with made_up_address(prov) as client:
+        for entry in entries:
+            req = ProvisioningRequest(proto=entry.proto, path=entry.path, client_ip=client,
+                                      review=True, server_ip=server_ip)
+            answer, _trace = await prov.provision(req)
+            data = served_bytes(answer)
+            reason = answer_reason(answer)
+            if data is None and required and not (entry.optional or entry.not_expected):
+                raise ReviewError(f"{entry.text}: the chain answered {answer.status}"
+                                  f"{' (' + reason + ')' if reason else ''}; "
+                                  f"run `provhost request {entry.path} --proto "
+                                  f"{entry.proto}` to see why")
+            files.append(ReviewedFile(entry, answer.status, data, answer.module))
     _name_files(files)
     return files
 

@@ -10,7 +10,16 @@ from pathlib import Path
 
 import pytest
 import trio
-from provhost.review import ReviewError, parse_review
+from provhost.compat import _engine
+from provhost.paths import Paths
+from provhost.review import (
+    REVIEW_ADDRESSES,
+    ReviewError,
+    made_up_address,
+    parse_review,
+    review_phone,
+)
+from provhost.service import Service
 
 from .conftest import Running, curl, tftp_get
 from .test_api import _client
@@ -78,7 +87,8 @@ REVIEW_MODULE = {
     "phone_types": (
         'bad 1 "Bad review" REVIEW="tftp:/rev/exists.cfg tftp:/rev/missing.cfg"\n'
         'good 1 "Good review" REVIEW="!tftp:/rev/mark.cfg tftp:/rev/exists.cfg '
-        '?tftp:/rev/optional.cfg http:/rev/exists.cfg"\n'),
+        '?tftp:/rev/optional.cfg http:/rev/exists.cfg"\n'
+        'plain 1 "No marker" REVIEW="tftp:/rev/exists.cfg"\n'),
     "providers/p.php": """<?php
 if ($PATH === '/rev/mark.cfg') { setMarker('seen', 'yes'); sendNotFound(); }
 if ($PATH === '/rev/exists.cfg') { sendTemplate('t'); }
@@ -107,3 +117,33 @@ async def test_required_optional_and_marker_entries(server: Running) -> None:
         # the marker set by the first (not expected) entry is seen by the next ones
         assert zf.read("tftp/rev/exists.cfg") == b"proto=tftp marker=yes\n"
         assert zf.read("http/rev/exists.cfg") == b"proto=http marker=yes\n"
+
+
+async def test_each_replay_sees_only_its_own_markers(paths: Paths, tmp_path: Path) -> None:
+    """Markers left on the made-up addresses (by earlier replays or anything else) never
+    reach a replay, and a replay leaves none behind: `module compat` replays dozens of
+    types in a row, and a random pick among 254 addresses used to hand one type's markers
+    (a Yealink hardware id) to the next type's replay, differently on each runtime."""
+    source = tmp_path / "revtest"
+    for name, text in REVIEW_MODULE.items():
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_text(text)
+    svc = Service(paths)
+    try:
+        svc.module_install(source, allow_unsigned=True)
+        svc.phone_add("020000000002", "good", "revtest")
+        svc.phone_add("020000000003", "plain", "revtest")
+        async with _engine(svc, "native") as prov:
+            for address in REVIEW_ADDRESSES:  # every address a replay may get is dirty
+                prov.markers.set(address, "seen", "stale")
+            plain = await review_phone(prov, "020000000003")
+            assert plain[0].data == b"proto=tftp marker=none\n"
+            good = await review_phone(prov, "020000000002")
+            assert good[1].data == b"proto=tftp marker=yes\n"
+            assert not any(prov.markers.get(a).get("seen") == "yes" for a in REVIEW_ADDRESSES)
+            # replays running at the same time never share an address
+            with made_up_address(prov) as first, made_up_address(prov) as second:
+                assert first != second
+            assert not prov.review_clients
+    finally:
+        svc.close()

@@ -53,6 +53,10 @@ class MarkerTable:
         while len(self._by_ip) > MAX_IPS:
             self._by_ip.popitem(last=False)
 
+    def clear(self, ip: str) -> None:
+        """Forget every marker of `ip` (a configuration review starts and ends with none)."""
+        self._by_ip.pop(ip, None)
+
     def get(self, ip: str) -> dict[str, str]:
         markers = self._by_ip.get(ip)
         if not markers:

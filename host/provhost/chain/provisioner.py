@@ -239,6 +239,7 @@ class Provisioner:
         self.engine = engine
         self.state = engine.state
         self.markers = MarkerTable(marker_lifetime)
+        self.review_clients: set[str] = set()  # made-up addresses of running reviews
         self.traces = TraceLog()
         self.script_timeout = script_timeout
 
