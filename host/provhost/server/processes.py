@@ -44,7 +44,7 @@ ENV = "PROVHOST_PROCESS"  # set in each child: JSON of its ServerConfig, index, 
 SO_ATTACH_REUSEPORT_CBPF = 51
 _SKF_NET_OFF = -0x100000  # classic BPF: offsets relative to the network header
 _PR_SET_PDEATHSIG = 1
-STOP_GRACE = 10.0  # seconds a child has to stop before it is killed
+STOP_GRACE = 10.0  # seconds a child has to stop after its drain before it is killed
 
 
 def affinity_program(n: int) -> bytes:
@@ -128,8 +128,8 @@ def supervise(cfg: Any, n: int, argv: list[str]) -> int:
         log.error("provhost: %s: stopping the others", failed)
     for child in children:
         if child.poll() is None:
-            child.send_signal(signal.SIGINT)  # trio: KeyboardInterrupt, engine closed
-    deadline = time.monotonic() + STOP_GRACE
+            child.send_signal(signal.SIGTERM)  # each drains (server/main.py), then stops
+    deadline = time.monotonic() + cfg.drain_timeout + STOP_GRACE
     for i, child in enumerate(children):
         try:
             child.wait(max(deadline - time.monotonic(), 0.1))
