@@ -247,3 +247,20 @@ def test_values_are_not_expanded_twice() -> None:
 def test_circular_reference(options: dict[str, str]) -> None:
     with pytest.raises(ExpansionError, match=r"circular reference among options: a"):
         expand_options(options, {})
+
+
+def test_module_check_names_braces_that_are_neither_expression_nor_literal(tmp_path):
+    from provhost.moduleformat.loader import check_module
+
+    (tmp_path / "providers").mkdir()
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "info").write_text("id = b\nname = B\nversion = 1\n")
+    (tmp_path / "phone_types").write_text('t 1 "T"\n')
+    (tmp_path / "providers/p.php").write_text("<?php sendTemplate('t');\n")
+    (tmp_path / "templates/t.tpl").write_text(
+        '{"json": {"nested": 1}}\nok={(int) $X + 1}\nodd={ $VOICEMAIL_EXT }\n'
+        '@ $x = 1;\nquoted={"v": "$x"}\n')
+    problems = [str(p) for p in check_module(tmp_path)]
+    assert problems == ["templates/t.tpl:3: warning: { $VOICEMAIL_EXT } names a variable but "
+                        "is kept as literal text: it is not a PHP expression (a blank after "
+                        "'{', an unbalanced bracket?); write {$name} or {expression}"]

@@ -38,7 +38,11 @@ from provhost.moduleformat.model import (
     PhoneType,
 )
 from provhost.moduleformat.names import is_script_name
-from provhost.moduleformat.templates import compile_template_bytes, has_expansion
+from provhost.moduleformat.templates import (
+    compile_template_bytes,
+    doubtful_braces,
+    has_expansion,
+)
 from provhost.moduleformat.types_file import parse_firmware_types, parse_phone_types
 
 PHONE_TYPES_FILE = "phone_types"
@@ -288,10 +292,16 @@ class _Checker:
     def check_templates(self, templates: list[str]) -> None:
         for name in templates:
             rel = f"templates/{name}.tpl"
+            source = (self.root / rel).read_bytes()
             try:
-                compile_template_bytes((self.root / rel).read_bytes(), rel)
+                compile_template_bytes(source, rel)
             except FormatError as exc:
                 self.collect([exc])
+                continue
+            for line, braces in doubtful_braces(source.decode("utf-8", "replace")):
+                self.warn(rel, line, f"{braces[:60]} names a variable but is kept as literal "
+                                     "text: it is not a PHP expression (a blank after '{', an "
+                                     "unbalanced bracket?); write {$name} or {expression}")
 
 
 def analyse_root(root: Path) -> tuple[LoadedModule | None, list[Problem]]:

@@ -187,6 +187,31 @@ def _find_end(line: str, start: int) -> int:
     raise ValueError("expected '}' before the end of the line")
 
 
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'" r'|"(?:[^"\\]|\\.)*"')
+
+
+def doubtful_braces(text: str) -> list[tuple[int, str]]:
+    """Braces on output lines that are kept as literal text although they name a variable
+    outside quotes (`{ $x }`, `{$x + }`...): neither a valid expression nor plainly literal
+    text like JSON.  (line, the braces) for `module check`'s warnings."""
+    found = []
+    for lineno, line, _ in _template_lines(text):
+        if line.startswith("@"):
+            continue
+        pos = line.find("{")
+        while pos >= 0:
+            try:
+                end = _find_end(line, pos)
+            except ValueError:
+                end = len(line) - 1
+            if not starts_expansion(line, pos):
+                inner = _QUOTED.sub("", line[pos + 1:end])
+                if _SIMPLE_VAR.search(inner):
+                    found.append((lineno, line[pos:end + 1]))
+            pos = line.find("{", end + 1)
+    return found
+
+
 def split_expansions(line: str, file: str = "<text>", lineno: int | None = None) -> list[Piece]:
     """Split one line into literal pieces and expansion expressions.
 
