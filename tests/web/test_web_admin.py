@@ -524,6 +524,18 @@ def test_phone_and_user_actions(page: Any, server: ServerProcess) -> None:
     assert "extension: expected a dialable number" in page.inner_text(".flash.error")
 
 
+def test_firmware_packages_are_listed_and_installed_through_the_service(page: Any) -> None:
+    go(page, "/firmware")
+    row = "tr[data-package='cisco-spa/spa30x-50x-7.6.2sr7']"
+    assert "UNVERIFIED" in page.inner_text(row)
+    page.click(f"{row} button")  # unverified, and the box is not ticked: refused
+    assert "is unverified" in page.inner_text(".flash.error")
+    page.fill(f"{row} input[name=from]", "file:///etc/passwd")
+    page.click(f"{row} button")
+    assert "only an http(s) URL" in page.inner_text(".flash.error")
+    shot(page, "firmware-packages")
+
+
 def test_upload_without_verification_needs_its_confirmation(page: Any, tmp_path: Path
                                                             ) -> None:
     go(page, "/firmware")

@@ -20,6 +20,7 @@ import trio
 
 from provhost import firmware
 from provhost import settings as settings_mod
+from provhost.fwpackages.install import InstallOptions, install_package, package_views
 from provhost.mac import MacError, normalize_mac, pretty_mac
 from provhost.repo import client as repo_client
 from provhost.resync.runner import resync_phone
@@ -384,7 +385,29 @@ async def module_action(app: WebApp, req: WebRequest, session: Session, p: Param
 
 # -- firmware and logos ------------------------------------------------------------------
 async def firmware_page(app: WebApp, req: WebRequest, session: Session, p: Params) -> Response:
-    return app.render("firmware.html", session, slots=firmware.slot_views(app.svc))
+    return app.render("firmware.html", session, slots=firmware.slot_views(app.svc),
+                      packages=package_views(app.svc.state))
+
+
+async def firmware_package_install(app: WebApp, req: WebRequest, session: Session, p: Params
+                                   ) -> Response:
+    """Download, verify and install a module's firmware package (fwpackages/install.py)."""
+    module, package = req.field("module"), req.field("package")
+    source = req.field("from").strip() or None
+    if source is not None and not source.lower().startswith(("http://", "https://")):
+        session.flash("error", "From: only an http(s) URL here (or use the upload above)")
+        return redirect("/firmware")
+    opts = InstallOptions(source=source, accept_licence=req.field("accept_licence") == "1",
+                          unverified=req.field("unverified") == "1")
+    try:
+        result = await install_package(app.engine, module, package, opts)
+    except firmware.FirmwareError as e:
+        session.flash("error", str(e))
+        return redirect("/firmware")
+    app.on_change()
+    session.flash("ok", f"{module}/{package} installed into {result.install.slot} "
+                        f"({'verified' if result.install.verified else 'UNVERIFIED'}).")
+    return redirect("/firmware")
 
 
 async def firmware_upload(app: WebApp, req: WebRequest, session: Session, p: Params
@@ -542,6 +565,7 @@ ROUTES: list[Route] = [
     route("POST", "/repository/upgrade", repo_upgrade),
     route("GET", "/firmware", firmware_page),
     route("POST", "/firmware/upload", firmware_upload, upload=True),
+    route("POST", "/firmware/package", firmware_package_install),
     route("POST", "/firmware/clear", firmware_clear),
     route("GET", "/firmware/preview.png", firmware_preview),
     route("GET", "/requests", requests),
