@@ -3,7 +3,7 @@ directory, a Unix socket only (no TCP port), stopped afterwards.
 
 Why not a system service: CI runs as root in a fresh clone and must not depend on (or
 disturb) a cluster the machine may or may not run.  PostgreSQL refuses to run as root, so
-as root the cluster runs as `nobody`; otherwise as the current user.
+as root the cluster runs as Debian's `postgres` account; otherwise as the current user.
 """
 
 from __future__ import annotations
@@ -31,6 +31,17 @@ def server_bin_dir() -> Path:
     return Path(found[-1]).parent
 
 
+def _cluster_user() -> str:
+    import pwd
+
+    try:
+        pwd.getpwnam("postgres")
+        return "postgres"
+    except KeyError:
+        raise RuntimeError("no `postgres` account: run scripts/install (Debian package "
+                           "`postgresql`)") from None
+
+
 class PgCluster:
     """One running cluster; `new_database()` gives every test its own empty database."""
 
@@ -38,7 +49,9 @@ class PgCluster:
         self.dir = Path(tempfile.mkdtemp(prefix="provhost-pg-"))
         self.data = self.dir / "data"
         self.bin = server_bin_dir()
-        self._user = "nobody" if os.geteuid() == 0 else None
+        # as root: Debian's `postgres` account (never the sandbox's `nobody`: the database
+        # and the sandboxed module scripts must not share a user)
+        self._user = _cluster_user() if os.geteuid() == 0 else None
         self._names = itertools.count(1)
         self._prefix = f"t{os.getpid()}_"
         if self._user:

@@ -33,6 +33,7 @@ started is left and this process holds the descriptors it held before.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import json
 import logging
@@ -421,6 +422,7 @@ async def test_attacks_during_a_boot_storm_cost_no_phone(
         await stream.aclose()
 
     outside = descendants(os.getpid())
+    gc.collect()  # earlier tests' unreferenced stores close now, not during this one
     fds_before = fd_targets()
     seen_processes: dict[int, str | None] = {}
     other = "native" if runtime == "wasm" else "wasm"  # the pin, not the default, decides
@@ -551,4 +553,5 @@ async def test_attacks_during_a_boot_storm_cost_no_phone(
     assert descendants(os.getpid()) - outside == set()
     assert seen_processes, "no worker process was ever seen"
     assert await still_running(seen_processes) == set()
+    gc.collect()
     assert fd_targets() == fds_before
