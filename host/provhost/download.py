@@ -43,6 +43,11 @@ class Fetched:
     sha256: str
 
 
+def is_url(text: str) -> bool:
+    """An http(s) location (otherwise: a local path)."""
+    return text.lower().startswith(("http://", "https://"))
+
+
 def check_http_url(url: str) -> str:
     """The URL if it is http(s) with a host; DownloadError otherwise (no file:, ftp:, ...)."""
     parts = urlsplit(url)

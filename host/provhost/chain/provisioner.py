@@ -54,7 +54,8 @@ from provhost.moduleapi.module_globals import set_module_var
 from provhost.moduleapi.variables import (
     phone_vars,
     provision_defaults,
-    request_vars,
+    request_part,
+    script_globals,
     settings_vars,
 )
 from provhost.moduleformat.templates import compile_expression_string
@@ -287,12 +288,17 @@ class Provisioner:
         markers = self.markers.get(req.client_ip)
         trace.markers_read = dict(markers)
         snapshot = self.state.snapshot()  # one view of the store for the whole request
+        # the request's own globals: once per request, not once per module offered it
+        request = request_part(
+            path=path, proto=req.proto, client_ip=req.client_ip, method=req.method,
+            headers=req.headers, upload_size=None if req.upload is None else len(req.upload),
+            server_ip=req.server_ip, tftp_options=req.options, settings=snapshot.settings)
         stalled: list[str] = []
         for am in self.engine.chain():
             if not am.answers(path):  # the module declared it never answers this path
                 continue
             try:
-                answer = await self._ask_module(am, req, path, markers, snapshot, trace)
+                answer = await self._ask_module(am, req, request, markers, snapshot, trace)
             except PoolStalled as e:
                 log.warning("module %s skipped for %s from %s: %s", am.id, path,
                             req.client_ip, e)
@@ -312,19 +318,15 @@ class Provisioner:
         trace.status = "notfound"
         return NotFound()
 
-    async def _ask_module(self, am: ActiveModule, req: ProvisioningRequest, path: str,
-                          markers: dict[str, str], snapshot: Snapshot,
-                          trace: Trace) -> Answer | None:
+    async def _ask_module(self, am: ActiveModule, req: ProvisioningRequest,
+                          request: dict[str, Any], markers: dict[str, str],
+                          snapshot: Snapshot, trace: Trace) -> Answer | None:
         module = am.entry.module
         settings = snapshot.settings
         dialplans = await self.engine.dialplans(am, snapshot.dialplan)
-        variables = request_vars(
-            path=path, proto=req.proto, client_ip=req.client_ip, method=req.method,
-            headers=req.headers, markers={**snapshot.module_globals(am.id), **markers},
-            module=self.engine.module_vars(am, snapshot, dialplans),
-            upload_size=None if req.upload is None else len(req.upload),
-            server_ip=req.server_ip, tftp_options=req.options, settings=settings,
-        )
+        variables = script_globals(
+            request=request, markers=markers, module_globals=snapshot.module_globals(am.id),
+            module=self.engine.module_vars(am, snapshot, dialplans))
         for script in module.providers:
             broker = _RequestBroker(self, am, req, trace, dialplans, settings)
             call = ScriptCall(ScriptKind.PROVIDER, script, variables, self.script_timeout)
@@ -363,7 +365,7 @@ class Provisioner:
                 answer = self._upload_answer(am, req, outcome, step)
                 self.engine.record_success(am)
             else:
-                answer = self._answer(am, outcome, path, step)
+                answer = self._answer(am, outcome, request["PATH"], step)
                 if step.decision != "error":
                     self.engine.record_success(am)
                 elif not req.review:  # e.g. sendFile() outside its files: a failure too

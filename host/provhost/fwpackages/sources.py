@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from provhost.download import is_url
 from provhost.moduleformat.firmware_packages import PackageFile
 
 
@@ -23,10 +24,6 @@ class Source:
 
     def __str__(self) -> str:
         return self.location
-
-
-def is_url(text: str) -> bool:
-    return text.lower().startswith(("http://", "https://"))
 
 
 def mirror_location(mirror: str, f: PackageFile) -> Source | None:

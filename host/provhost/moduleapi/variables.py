@@ -80,18 +80,16 @@ def tftp_option_vars(options: dict[str, str]) -> dict[str, str]:
     return {f"OPT_{_NOT_WORD.sub('_', k)}": v for k, v in list(options.items())[:32]}
 
 
-def request_vars(
+def request_part(
     *, path: str, proto: str, client_ip: str, method: str, headers: dict[str, str],
-    markers: dict[str, str], module: dict[str, Any], upload_size: int | None = None,
-    server_ip: str = "", tftp_options: dict[str, str] | None = None,
-    settings: dict[str, str] | None = None, now: float | None = None,
+    upload_size: int | None = None, server_ip: str = "",
+    tftp_options: dict[str, str] | None = None, settings: dict[str, str] | None = None,
+    now: float | None = None,
 ) -> dict[str, Any]:
-    """`module` is module_vars(); markers come first so that nothing provhost sets can be
-    shadowed by one.  Kerio's names ($PHONE_IP, $HTTP_*, $OPT_*) and provhost's own
+    """The globals that depend on the request only: built once per request, shared by every
+    module it is offered to.  Kerio's names ($PHONE_IP, $HTTP_*, $OPT_*) and provhost's own
     ($CLIENT_IP, $USER_AGENT, $REQUEST_HEADERS) are both set."""
-    v: dict[str, Any] = dict(markers)
-    v.update(module)
-    v.update(cgi_header_vars(headers))
+    v: dict[str, Any] = cgi_header_vars(headers)
     v.update(tftp_option_vars(tftp_options or {}))
     v.update({
         "PATH": path,
@@ -109,6 +107,26 @@ def request_vars(
         v["OPERATOR_IP"] = operator_ip(settings, server_ip)
         v["TIMEZONE_OFFSET"] = effective_offset(settings, time.time() if now is None else now)
     return v
+
+
+def script_globals(*, request: dict[str, Any], markers: dict[str, Any],
+                   module: dict[str, Any], module_globals: dict[str, Any] | None = None
+                   ) -> dict[str, Any]:
+    """What one module's provider starts with, lowest precedence first: its persistent
+    globals (setModuleVar), the client's markers, the module's shared globals
+    (module_vars()), the request's (request_part()).  Nothing a module or a marker sets
+    can shadow what provhost sets."""
+    v: dict[str, Any] = dict(module_globals or {})
+    v.update(markers)
+    v.update(module)
+    v.update(request)
+    return v
+
+
+def request_vars(*, markers: dict[str, Any], module: dict[str, Any], **request: Any
+                 ) -> dict[str, Any]:
+    """request_part() and script_globals() in one call (a single module, tests)."""
+    return script_globals(request=request_part(**request), markers=markers, module=module)
 
 
 def operator_ip(settings: dict[str, str], reached: str) -> str:

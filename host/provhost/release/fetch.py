@@ -13,7 +13,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from provhost.download import DownloadError, fetch_file, fetch_url
+from provhost.download import DownloadError, fetch_file, fetch_url, is_url
 from provhost.release.artifact import MAX_RELEASE_ZIP
 from provhost.repo.index import (
     INDEX_FILE,
@@ -29,10 +29,6 @@ from provhost.repo.index import (
 
 class FetchError(Exception):
     """The release could not be fetched or is not trusted; one line says why."""
-
-
-def is_url(location: str) -> bool:
-    return location.lower().startswith(("http://", "https://"))
 
 
 def serial_source(location: str) -> str:

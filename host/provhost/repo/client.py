@@ -24,7 +24,7 @@ from typing import Any
 
 import trio
 
-from provhost.download import DownloadError, DownloadLimits, fetch_file, fetch_url
+from provhost.download import DownloadError, DownloadLimits, fetch_file, fetch_url, is_url
 from provhost.moduleformat.info import compare_versions
 from provhost.repo.index import (
     INDEX_FILE,
@@ -65,7 +65,7 @@ def _config(svc: Service) -> tuple[str, str, bytes]:
 
 
 def _location(base: str, channel: str, name: str) -> str:
-    if base.lower().startswith(("http://", "https://")):
+    if is_url(base):
         return f"{base.rstrip('/')}/{channel_dir(channel)}/{name}"
     return str(Path(base) / channel_dir(channel) / name)
 
@@ -78,7 +78,7 @@ def _cache_dir(svc: Service) -> Path:
 
 async def _fetch(location: str, work: Path, *, size: int | None, max_size: int,
                  limits: DownloadLimits | None) -> Path:
-    if location.lower().startswith(("http://", "https://")):
+    if is_url(location):
         got = await fetch_url(location, work, size=size, max_size=max_size, limits=limits)
     else:
         got = await fetch_file(Path(location), work, size=size, max_size=max_size)

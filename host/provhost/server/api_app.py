@@ -23,9 +23,9 @@ import trio
 
 from provhost import firmware
 from provhost.chain.provisioner import Provisioner
+from provhost.download import is_url
 from provhost.engine import Engine
 from provhost.fwpackages.install import InstallOptions, install_package, package_views
-from provhost.fwpackages.sources import is_url
 from provhost.privatefile import read_or_create_private
 from provhost.repo import client as repo_client
 from provhost.resync.runner import resync_phone

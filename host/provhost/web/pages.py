@@ -20,6 +20,7 @@ import trio
 
 from provhost import firmware
 from provhost import settings as settings_mod
+from provhost.download import is_url
 from provhost.fwpackages.install import InstallOptions, install_package, package_views
 from provhost.mac import MacError, normalize_mac, pretty_mac
 from provhost.repo import client as repo_client
@@ -394,7 +395,7 @@ async def firmware_package_install(app: WebApp, req: WebRequest, session: Sessio
     """Download, verify and install a module's firmware package (fwpackages/install.py)."""
     module, package = req.field("module"), req.field("package")
     source = req.field("from").strip() or None
-    if source is not None and not source.lower().startswith(("http://", "https://")):
+    if source is not None and not is_url(source):
         session.flash("error", "From: only an http(s) URL here (or use the upload above)")
         return redirect("/firmware")
     opts = InstallOptions(source=source, accept_licence=req.field("accept_licence") == "1",
