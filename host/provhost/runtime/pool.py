@@ -382,7 +382,11 @@ class WorkerPool:
             except BaseException:
                 self._cold = True  # the background starters give up too
                 raise
-            self._idle_send.send_nowait(worker)
+            try:
+                self._idle_send.send_nowait(worker)
+            except trio.ClosedResourceError:  # closed while the worker started
+                worker.kill()
+                raise PoolClosed(f"pool {self.name} is closed") from None
             self.runtime.nursery.start_soon(self._shrink_when_idle)
 
     async def _shrink_when_idle(self) -> None:

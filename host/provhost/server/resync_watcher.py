@@ -17,6 +17,7 @@ import trio
 
 from provhost.engine import Engine
 from provhost.resync.runner import resync_phone
+from provhost.runtime.interface import PoolClosed
 from provhost.store.base import PhoneRecord
 from provhost.tracking import PhoneState, phone_states
 
@@ -72,7 +73,15 @@ class ResyncWatcher:
 
     async def _resync(self, phone: PhoneRecord, state: PhoneState) -> None:
         async with self.limiter:
-            result = await resync_phone(self.engine, phone.mac)
+            try:
+                result = await resync_phone(self.engine, phone.mac)
+            except PoolClosed:
+                # its module was swapped while we worked (an upgrade, a dev reload): the
+                # new version serves it; look again rather than record a failure
+                log.info("resync of %s: its module was replaced meanwhile; rescanning",
+                         phone.mac)
+                self.poke()
+                return
         verdict = f"{'ok' if result.ok else 'failed'} ({result.method}): {result.detail}"
         assert state.expected is not None
         self.engine.state.store.record_resync(phone.mac, state.expected, verdict[:500])
